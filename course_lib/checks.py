@@ -66,7 +66,8 @@ def to_numpy(value, *, name: str = "value") -> np.ndarray:
     kind = type(value)
     if kind is bool or kind is np.bool_:
         return _asarray(value)
-    if kind in (int, float) or (isinstance(value, (np.integer, np.floating)) and kind.__module__ == "numpy"):
+    numpy_scalar = isinstance(value, (np.integer, np.floating)) and kind.__module__ == "numpy"
+    if kind in (int, float) or numpy_scalar:
         return _asarray(value)
     if kind is _ndarray:
         if value.dtype.kind not in "biuf":
@@ -99,7 +100,7 @@ def assert_shape(value, shape, *, name: str = "value", hint: str | None = None) 
     array = to_numpy(value, name=name)
     shape = tuple(shape)
     matches = len(array.shape) == len(shape) and all(
-        want is None or want == got for want, got in zip(shape, array.shape)
+        want is None or want == got for want, got in zip(shape, array.shape, strict=True)
     )
     if not matches:
         _fail(f"{name}: expected shape {shape}, got shape {array.shape}", hint)
@@ -117,7 +118,8 @@ def assert_array(value, *, name: str = "value", shape=None, dtype=None, kind=np.
         assert_shape(value, shape, name=name)
     if dtype is not None:
         got = to_numpy(value, name=name).dtype
-        ok = got.kind == dtype if isinstance(dtype, str) and len(dtype) == 1 else got == np.dtype(dtype)
+        by_kind = isinstance(dtype, str) and len(dtype) == 1
+        ok = got.kind == dtype if by_kind else got == np.dtype(dtype)
         if not ok:
             _fail(f"{name}: expected dtype {dtype}, got {got}")
 

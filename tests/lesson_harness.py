@@ -237,3 +237,13 @@ def assert_loses_only(outcome: Outcome, expected: set[str] | str, label: str) ->
         f"wrong answer '{label}': expected to lose exactly {sorted(expected)}, "
         f"but lost {sorted(lost)}.\n{outcome.summary()}")
 
+
+
+_RUNS: dict[str, LessonRun] = {}
+
+
+def lesson_run(lesson_id: str) -> LessonRun:
+    """The (cached) reference run of a lesson: one source execution per test session."""
+    if lesson_id not in _RUNS:
+        _RUNS[lesson_id] = LessonRun(lesson_id)
+    return _RUNS[lesson_id]

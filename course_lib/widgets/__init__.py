@@ -1,4 +1,7 @@
-"""course_lib.widgets: one module per lesson topic; public names are found via each module's `__all__`."""
+"""course_lib.widgets: one module per lesson topic.
+
+Public names are found through each submodule's `__all__` (see `course_lib._lazy`).
+"""
 
 from course_lib._lazy import submodule_getattr
 
