@@ -1,128 +1,33 @@
-"""A reference autograd engine on numpy, shaped like PyTorch.
+"""`Tensor`: a numpy array that records how it was computed, so gradients can flow back.
 
 Every operation does two things, written next to each other: it computes its result with numpy
 (the *forward*), and it defines a small closure, `backward`, that turns the gradient of the loss
-with respect to the result into gradients with respect to the operation's inputs (the chain rule,
-one local step). `Tensor.backward()` walks the recorded graph from the output back to the leaves
-in reverse topological order and calls those closures.
-
-Names and semantics follow PyTorch (`requires_grad`, `.grad`, `.backward()`, `no_grad()`,
-gradients that *accumulate* across backward calls), so a lesson can swap `course_lib` for
-`torch` without relearning anything. Differences worth knowing:
-
-* float64 by default (gradient checks need the precision); pass `dtype="float32"` for float32.
-* `backward()` keeps the graph, as if `retain_graph=True` were always given.
-* `max` sends the gradient to the maximal entries, split evenly between ties (like `torch.amax`).
-* Non-leaf tensors keep `.grad` only after `retain_grad()`, as in torch.
+with respect to the result into gradients with respect to the operation's inputs (one local step
+of the chain rule). `Tensor.backward()` hands the recorded graph to `autograd.backpropagate`.
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-__all__ = ["Tensor", "tensor", "zeros", "ones", "no_grad", "is_grad_enabled"]
-
-_grad_enabled = True
-
-
-def is_grad_enabled() -> bool:
-    """Whether new operations record the graph (False inside `no_grad()`)."""
-    return _grad_enabled
-
-
-class no_grad:
-    """Switch off graph recording: a context manager (`with no_grad():`) and a decorator.
-
-    Inside it, operations compute values only: nothing is recorded, so nothing can be
-    backpropagated and no memory is spent on the graph. Use it for parameter updates and
-    evaluation. Nests freely; the flag is global to the process (not per thread).
-    """
-
-    def __new__(cls, func=None):
-        self = super().__new__(cls)
-        return self if func is None else self(func)  # bare `@no_grad` works like `@no_grad()`
-
-    def __enter__(self):
-        global _grad_enabled
-        self._previous, _grad_enabled = _grad_enabled, False
-        return self
-
-    def __exit__(self, *exc_info):
-        global _grad_enabled
-        _grad_enabled = self._previous
-
-    def __call__(self, func):
-        @functools.wraps(func)
-        def without_grad(*args, **kwargs):
-            with no_grad():
-                return func(*args, **kwargs)
-
-        return without_grad
-
-
-def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum `grad` back down to `shape`: the one place where broadcasting is undone.
-
-    If an input of shape (3, 1) was broadcast to (2, 3, 4) in the forward pass, each of its
-    entries was used 2 * 4 times, so its gradient is the sum over those copies.
-    """
-    if grad.shape == shape:
-        return grad
-    leading = grad.ndim - len(shape)
-    stretched = tuple(i + leading for i, n in enumerate(shape) if n == 1)
-    return grad.sum(axis=tuple(range(leading)) + stretched, keepdims=True).reshape(shape)
-
-
-def _broadcasting(name: str, ufunc, a: Tensor, b: Tensor) -> np.ndarray:
-    """Apply a binary numpy ufunc, turning numpy's broadcasting error into one that names `name`."""
-    try:
-        return ufunc(a.data, b.data)
-    except ValueError:
-        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast") from None
-
-
-def _reducing(name: str, reduce, a: Tensor, axis, keepdims: bool) -> np.ndarray:
-    """Apply a numpy reduction, with an error naming the axis and the shape if `axis` is wrong."""
-    try:
-        return np.asarray(reduce(a.data, axis=axis, keepdims=keepdims))
-    except (ValueError, IndexError):
-        raise ValueError(f"{name}: axis {axis} is out of range for shape {a.shape}") from None
-
-
-def _expand_reduced(grad: np.ndarray, axis, keepdims: bool, ndim: int) -> np.ndarray:
-    """Re-insert the axes a reduction removed, so `grad` broadcasts against the input."""
-    if keepdims:
-        return grad
-    if axis is None:
-        return grad.reshape((1,) * ndim)
-    return np.expand_dims(grad, axis)
-
-
-def _shape_args(args: tuple) -> tuple:
-    """Accept both spellings torch accepts: `f(2, 3)` and `f((2, 3))`."""
-    return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+from course_lib.engine import grad_mode
+from course_lib.engine._shapes import (
+    broadcasting,
+    expand_reduced,
+    reducing,
+    shape_args,
+    unbroadcast,
+)
+from course_lib.engine.autograd import RemovableHandle, backpropagate
 
 
 def _float_dtype(data, dtype) -> np.dtype:
+    """The dtype a new Tensor gets: the one asked for, else a float array's own, else float64."""
     if dtype is not None:
         return np.dtype(dtype)
     if isinstance(data, (np.ndarray, Tensor)) and data.dtype.kind == "f":
         return data.dtype  # a float32 array stays float32, as with torch.tensor(array)
     return np.dtype(np.float64)
-
-
-class _RemovableHandle:
-    """Returned by `register_hook`; `.remove()` unregisters the hook."""
-
-    __slots__ = ("_hooks", "_key")
-
-    def __init__(self, hooks: dict, key: int):
-        self._hooks, self._key = hooks, key
-
-    def remove(self) -> None:
-        self._hooks.pop(self._key, None)
 
 
 class Tensor:
@@ -159,7 +64,7 @@ class Tensor:
             data = np.asarray(data)
         out.data, out.grad, out._op = data, None, op
         out._hooks = out._retains_grad = None
-        if _grad_enabled and any(p.requires_grad for p in parents):
+        if grad_mode.enabled and any(p.requires_grad for p in parents):
             out.requires_grad, out._parents, out._backward = True, parents, backward
         else:
             out.requires_grad, out._parents, out._backward = False, (), None
@@ -231,7 +136,7 @@ class Tensor:
         """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
         self._retains_grad = True
 
-    def register_hook(self, hook) -> _RemovableHandle:
+    def register_hook(self, hook) -> RemovableHandle:
         """Call `hook(grad)` when this gradient is computed; a returned array replaces it."""
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that "
@@ -240,28 +145,14 @@ class Tensor:
             self._hooks = {}
         key = max(self._hooks, default=-1) + 1
         self._hooks[key] = hook
-        return _RemovableHandle(self._hooks, key)
-
-    def _topological_order(self) -> list:
-        """Every tensor this one depends on that needs a gradient, inputs before results.
-
-        Iterative depth-first search with an explicit stack (a recursive one would overflow
-        Python's stack on a long chain of operations).
-        """
-        order, visited, stack = [], set(), [(self, False)]
-        while stack:
-            node, parents_done = stack.pop()
-            if parents_done:
-                order.append(node)
-            elif id(node) not in visited:
-                visited.add(id(node))
-                stack.append((node, True))
-                stack.extend((p, False) for p in node._parents
-                             if p.requires_grad and id(p) not in visited)
-        return order
+        return RemovableHandle(self._hooks, key)
 
     def backward(self, grad=None) -> None:
-        """Backpropagate from this tensor: add d(self)/d(leaf) into `.grad` of every leaf."""
+        """Backpropagate from this tensor: add d(self)/d(leaf) into `.grad` of every leaf.
+
+        A scalar needs no `grad`; any other tensor needs the gradient of some scalar with
+        respect to it, of its own shape (as in torch).
+        """
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no graph "
                                "(was it computed under no_grad(), or from constants only?)")
@@ -275,66 +166,51 @@ class Tensor:
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad of shape {grad.shape} does not match the "
                                  f"tensor's shape {self.shape}")
-        grads = {id(self): grad}
-        for node in reversed(self._topological_order()):
-            g = grads.pop(id(node))  # complete: every consumer of `node` has been visited
-            if node._hooks:
-                for hook in list(node._hooks.values()):
-                    replaced = hook(g)
-                    g = g if replaced is None else np.asarray(replaced, dtype=node.dtype)
-            if node._backward is None or node._retains_grad:  # a leaf, or asked to keep it
-                node.grad = np.array(g, node.dtype) if node.grad is None else node.grad + g
-            if node._backward is None:
-                continue
-            for parent, parent_grad in zip(node._parents, node._backward(g), strict=True):
-                if parent_grad is None or not parent.requires_grad:
-                    continue
-                key = id(parent)
-                grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+        backpropagate(self, grad)
 
     # ------------------------------------------------------------------- elementwise, binary
     def __add__(self, other):
         a, b = self, self._lift(other)
 
         def backward(g):
-            return _unbroadcast(g, a.shape), _unbroadcast(g, b.shape)
+            return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
 
-        return Tensor._from_op(_broadcasting("add", np.add, a, b), (a, b), backward, "add")
+        return Tensor._from_op(broadcasting("add", np.add, a, b), (a, b), backward, "add")
 
     def __sub__(self, other):
         a, b = self, self._lift(other)
 
         def backward(g):
-            return _unbroadcast(g, a.shape), _unbroadcast(-g, b.shape)
+            return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
 
-        return Tensor._from_op(_broadcasting("sub", np.subtract, a, b), (a, b), backward, "sub")
+        return Tensor._from_op(broadcasting("sub", np.subtract, a, b), (a, b), backward, "sub")
 
     def __mul__(self, other):
         a, b = self, self._lift(other)
 
         def backward(g):
-            return _unbroadcast(g * b.data, a.shape), _unbroadcast(g * a.data, b.shape)
+            return unbroadcast(g * b.data, a.shape), unbroadcast(g * a.data, b.shape)
 
-        return Tensor._from_op(_broadcasting("mul", np.multiply, a, b), (a, b), backward, "mul")
+        return Tensor._from_op(broadcasting("mul", np.multiply, a, b), (a, b), backward, "mul")
 
     def __truediv__(self, other):
         a, b = self, self._lift(other)
-        out = _broadcasting("div", np.divide, a, b)
+        out = broadcasting("div", np.divide, a, b)
 
         def backward(g):
             ga = g / b.data
-            return _unbroadcast(ga, a.shape), _unbroadcast(-ga * out, b.shape)
+            return unbroadcast(ga, a.shape), unbroadcast(-ga * out, b.shape)
 
         return Tensor._from_op(out, (a, b), backward, "div")
 
     def __pow__(self, other):
         a, b = self, self._lift(other)
-        out = _broadcasting("pow", np.power, a, b)
+        out = broadcasting("pow", np.power, a, b)
 
         def backward(g):
             ga = g * b.data * a.data ** (b.data - 1)
             gb = g * out * np.log(a.data) if b.requires_grad else None  # only for a > 0
-            return _unbroadcast(ga, a.shape), gb if gb is None else _unbroadcast(gb, b.shape)
+            return unbroadcast(ga, a.shape), gb if gb is None else unbroadcast(gb, b.shape)
 
         return Tensor._from_op(out, (a, b), backward, "pow")
 
@@ -353,8 +229,8 @@ class Tensor:
             B = b.data if b.ndim > 1 else b.data[:, None]  # ... or a one-column matrix
             G = g.reshape(np.broadcast_shapes(A.shape[:-2], B.shape[:-2]) + A.shape[-2:-1]
                           + B.shape[-1:])
-            ga = _unbroadcast(G @ np.swapaxes(B, -1, -2), A.shape).reshape(a.shape)
-            gb = _unbroadcast(np.swapaxes(A, -1, -2) @ G, B.shape).reshape(b.shape)
+            ga = unbroadcast(G @ np.swapaxes(B, -1, -2), A.shape).reshape(a.shape)
+            gb = unbroadcast(np.swapaxes(A, -1, -2) @ G, B.shape).reshape(b.shape)
             return ga, gb
 
         return Tensor._from_op(out, (a, b), backward, "matmul")
@@ -441,36 +317,36 @@ class Tensor:
         shape, ndim = self.shape, self.ndim
 
         def backward(g):
-            return (np.broadcast_to(_expand_reduced(g, axis, keepdims, ndim), shape),)
+            return (np.broadcast_to(expand_reduced(g, axis, keepdims, ndim), shape),)
 
-        return Tensor._from_op(_reducing("sum", np.sum, self, axis, keepdims), (self,),
+        return Tensor._from_op(reducing("sum", np.sum, self, axis, keepdims), (self,),
                                backward, "sum")
 
     def mean(self, axis=None, keepdims=False):
-        out = _reducing("mean", np.mean, self, axis, keepdims)
+        out = reducing("mean", np.mean, self, axis, keepdims)
         count = self.data.size // max(out.size, 1) if self.data.size else 1
         shape, ndim = self.shape, self.ndim
 
         def backward(g):
-            return (np.broadcast_to(_expand_reduced(g, axis, keepdims, ndim) / count, shape),)
+            return (np.broadcast_to(expand_reduced(g, axis, keepdims, ndim) / count, shape),)
 
         return Tensor._from_op(out, (self,), backward, "mean")
 
     def max(self, axis=None, keepdims=False):
         """Largest value along `axis`; ties share the gradient evenly (like torch.amax)."""
         x = self.data
-        out = _reducing("max", np.max, self, axis, keepdims)
+        out = reducing("max", np.max, self, axis, keepdims)
 
         def backward(g):
-            is_max = x == _expand_reduced(out, axis, keepdims, x.ndim)
+            is_max = x == expand_reduced(out, axis, keepdims, x.ndim)
             share = is_max / is_max.sum(axis=axis, keepdims=True)
-            return (_expand_reduced(g, axis, keepdims, x.ndim) * share,)
+            return (expand_reduced(g, axis, keepdims, x.ndim) * share,)
 
         return Tensor._from_op(out, (self,), backward, "max")
 
     # ------------------------------------------------------------------------ shape changes
     def reshape(self, *shape):
-        shape = _shape_args(shape)
+        shape = shape_args(shape)
         try:
             out = self.data.reshape(shape)
         except (ValueError, TypeError):
@@ -490,7 +366,7 @@ class Tensor:
 
     def permute(self, *dims):
         """Reorder the axes: result axis i is input axis dims[i]."""
-        dims = _shape_args(dims)
+        dims = shape_args(dims)
         order = [d % self.ndim for d in dims] if self.ndim else list(dims)
         if sorted(order) != list(range(self.ndim)):
             raise ValueError(f"permute: {dims} is not an ordering of the axes of a tensor of "
@@ -501,7 +377,7 @@ class Tensor:
 
     def transpose(self, *axes):
         """No axes: reverse them (numpy, `.T`). Two axes: swap them (torch). More: permute."""
-        axes = _shape_args(axes)
+        axes = shape_args(axes)
         if len(axes) != 2:
             return self.permute(axes or tuple(reversed(range(self.ndim))))
         order = list(range(self.ndim))
@@ -530,23 +406,3 @@ class Tensor:
             return (full,)
 
         return Tensor._from_op(out, (self,), backward, "getitem")
-
-
-def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
-    """Same as `Tensor(...)`: the torch spelling."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-def _filled(value, shape, requires_grad, dtype):
-    shape = _shape_args(shape)
-    return Tensor(np.full(shape, value, dtype=dtype or np.float64), requires_grad)
-
-
-def zeros(*shape, requires_grad: bool = False, dtype=None) -> Tensor:
-    """A tensor of zeros: `zeros(2, 3)` or `zeros((2, 3))`."""
-    return _filled(0.0, shape, requires_grad, dtype)
-
-
-def ones(*shape, requires_grad: bool = False, dtype=None) -> Tensor:
-    """A tensor of ones: `ones(2, 3)` or `ones((2, 3))`."""
-    return _filled(1.0, shape, requires_grad, dtype)
