@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # whatever CUDA build pip picks for the range in pyproject.toml.
 TORCH_CPU := torch==2.13.0
 
-.PHONY: install lab test lint pytest validate e2e benchmarks clean
+.PHONY: install lab test lint pytest validate e2e e2e-deps benchmarks clean
 
 install: $(STAMP)
 
@@ -34,7 +34,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --ignore=tests/e2e
+
+# Browser tests: JupyterLab in Debian's headless Chromium, driven by Playwright.
+e2e-deps: $(STAMP)
+	bash scripts/install-system-deps.sh --e2e
+
+e2e: e2e-deps
+	$(BIN)/python -m pytest -q tests/e2e
 
 validate: $(STAMP)
 	$(BIN)/course validate
