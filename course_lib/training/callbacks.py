@@ -73,7 +73,26 @@ class _Monitor:
         return True
 
 
-class EarlyStopping(Callback):
+class _MonitoringCallback(Callback):
+    """A callback that follows the best value of one logged quantity."""
+
+    _monitor: _Monitor
+
+    @property
+    def best(self) -> float:
+        """The best value of the monitored quantity so far."""
+        return self._monitor.best
+
+    @property
+    def best_epoch(self) -> int:
+        """The epoch of that best value (-1 before the first epoch)."""
+        return self._monitor.best_epoch
+
+    def _load_best(self, state: dict) -> None:
+        self._monitor.best, self._monitor.best_epoch = state["best"], state["best_epoch"]
+
+
+class EarlyStopping(_MonitoringCallback):
     """Stop when `monitor` has not improved for `patience` epochs; restore the best weights.
 
     "Improved" means better than the best so far by more than `min_delta`. With
@@ -92,14 +111,6 @@ class EarlyStopping(Callback):
         self.wait = 0
         self.stopped_epoch: int | None = None
         self.best_state: dict | None = None
-
-    @property
-    def best(self) -> float:
-        return self._monitor.best
-
-    @property
-    def best_epoch(self) -> int:
-        return self._monitor.best_epoch
 
     def on_epoch_end(self, run, logs):
         if self._monitor.update(run.epoch, logs):
@@ -121,11 +132,11 @@ class EarlyStopping(Callback):
                 "best_state": self.best_state}
 
     def load_state_dict(self, state):
-        self._monitor.best, self._monitor.best_epoch = state["best"], state["best_epoch"]
+        self._load_best(state)
         self.wait, self.best_state = state["wait"], state["best_state"]
 
 
-class Checkpoint(Callback):
+class Checkpoint(_MonitoringCallback):
     """Save the training state to `path` when `monitor` improves (every epoch if not best-only).
 
     A checkpoint holds everything needed to continue: model, optimizer, scheduler and
@@ -148,14 +159,6 @@ class Checkpoint(Callback):
         self._monitor = _Monitor(monitor, mode)
         self.monitor, self.save_best_only, self.save_last = monitor, save_best_only, save_last
 
-    @property
-    def best(self) -> float:
-        return self._monitor.best
-
-    @property
-    def best_epoch(self) -> int:
-        return self._monitor.best_epoch
-
     def on_epoch_end(self, run, logs):
         improved = self._monitor.update(run.epoch, logs)
         if improved or not self.save_best_only or self.save_last:
@@ -169,7 +172,7 @@ class Checkpoint(Callback):
         return {"best": self.best, "best_epoch": self.best_epoch}
 
     def load_state_dict(self, state):
-        self._monitor.best, self._monitor.best_epoch = state["best"], state["best_epoch"]
+        self._load_best(state)
 
     @staticmethod
     def resume(path, model, optimizer=None, scheduler=None, map_location="cpu") -> dict:
