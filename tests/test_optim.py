@@ -120,6 +120,8 @@ def test_bad_arguments_are_named():
     ours, _ = _pair()
     with pytest.raises(ValueError, match="Invalid learning rate: -0.1"):
         optim.SGD(ours, lr=-0.1)
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        optim.Adam([{"params": ours[:1], "lr": -1}, {"params": ours[1:]}])
     with pytest.raises(ValueError, match="Nesterov momentum requires a momentum and zero damp"):
         optim.SGD(ours, lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
@@ -161,6 +163,15 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
             np.concatenate([p.grad.ravel() for p in ours if p.grad is not None]), ord=norm_type
         )
         assert clipped == pytest.approx(max_norm, rel=1e-5)
+
+
+def test_clip_grad_norm_accepts_a_generator_like_model_parameters():
+    ours, theirs = _pair()
+    _set_grads(ours, theirs, np.random.default_rng(4), step=0)
+    optim.clip_grad_norm_((p for p in ours), 0.1)
+    torch.nn.utils.clip_grad_norm_((q for q in theirs), 0.1)
+    for p, q in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-12)
 
 
 def test_clip_grad_norm_single_tensor_and_no_grads():

@@ -145,7 +145,11 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            hint = " (add parentheses to create an instance)" if isinstance(module, type) else ""
+            raise TypeError(
+                f"add_module({name!r}): expected a Module instance, got "
+                f"{type(module).__name__} {module!r:.60}{hint}"
+            )
         self._registries(name, module)[2][name] = module
 
     # -------------------------------------------------------------------- traversal

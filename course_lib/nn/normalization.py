@@ -69,23 +69,24 @@ class BatchNorm1d(Module):
                 f"BatchNorm1d({self.num_features}): expected input of shape "
                 f"(N, {self.num_features}) or (N, {self.num_features}, L), got shape {shape}"
             )
+        tracking = self.training and self.track_running_stats
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
-        use_batch_stats = self.training or self.running_mean is None
+        if tracking and self.momentum is None:  # cumulative average over batches seen
+            factor = 1.0 / (float(self.num_batches_tracked.data) + 1.0)
         keep_running = not self.training or self.track_running_stats
-        return F.batch_norm(
+        out = F.batch_norm(
             input,
             self.running_mean if keep_running else None,
             self.running_var if keep_running else None,
             self.weight,
             self.bias,
-            use_batch_stats,
+            self.training or self.running_mean is None,
             factor,
             self.eps,
         )
+        if tracking:  # counted only once the batch went through (a bad batch changes nothing)
+            self.num_batches_tracked.data += 1
+        return out
 
     def extra_repr(self) -> str:
         return (

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from course_lib.optim.optimizer import Optimizer, _check_range
+from course_lib.optim.optimizer import Optimizer, options
 
 __all__ = ["Adam", "AdamW"]
 
@@ -37,20 +37,7 @@ class Adam(Optimizer):
         *,
         maximize: bool = False,
     ):
-        _check_range("learning rate", lr)
-        _check_range("epsilon value", eps)
-        _check_range("beta parameter at index 0", betas[0], high=1.0)
-        _check_range("beta parameter at index 1", betas[1], high=1.0)
-        _check_range("weight_decay value", weight_decay)
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, options(locals()))
 
     def _update(self, group, param, grad, state):
         if not state:

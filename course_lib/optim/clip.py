@@ -19,12 +19,13 @@ __all__ = ["clip_grad_norm_"]
 def clip_grad_norm_(
     parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
 ) -> np.float64:
-    """Scale the gradients in place so their global norm is at most `max_norm`.
+    """Scale the gradients so that their global norm is at most `max_norm`.
 
     Returns the total norm *before* clipping (a numpy scalar: ``float(n)`` and ``n.item()``
     both work). Parameters without a gradient are ignored; ``norm_type`` may be ``inf``.
     """
-    grads = [np.asarray(p.grad) for p in params_list(parameters) if p.grad is not None]
+    params = [p for p in params_list(parameters) if p.grad is not None]  # a generator, once
+    grads = [np.asarray(p.grad) for p in params]
     if not grads:
         return np.float64(0.0)
     norm_type = float(norm_type)
@@ -40,7 +41,6 @@ def clip_grad_norm_(
             "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
     clip_coef = min(float(max_norm) / (float(total_norm) + 1e-6), 1.0)
-    for p in params_list(parameters):
-        if p.grad is not None:
-            p.grad = np.asarray(p.grad) * clip_coef
+    for p, g in zip(params, grads, strict=True):
+        p.grad = g * clip_coef
     return total_norm

@@ -35,6 +35,7 @@ class Optimizer:
     """
 
     def __init__(self, params, defaults: dict):
+        _check_options(defaults)
         self.defaults = dict(defaults)
         self.state: dict = {}
         self.param_groups: list[dict] = []
@@ -78,6 +79,7 @@ class Optimizer:
             )
         for name, default in self.defaults.items():
             group.setdefault(name, default)
+        _check_options(group)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -127,10 +129,29 @@ class Optimizer:
         return "\n".join(lines)
 
 
-def _check_range(name: str, value: float, low: float = 0.0, high: float | None = None) -> None:
-    """torch's argument checks, e.g. ``Invalid learning rate: -0.1``."""
-    if value < low or (high is not None and value >= high):
-        raise ValueError(f"Invalid {name}: {value}")
+# Options that must be >= 0, with the names torch's messages use ("Invalid learning rate: -0.1").
+_NON_NEGATIVE = {
+    "lr": "learning rate",
+    "eps": "epsilon value",
+    "momentum": "momentum value",
+    "weight_decay": "weight_decay value",
+    "alpha": "alpha value",
+}
+
+
+def _check_options(group: dict) -> None:
+    """Reject out-of-range hyperparameters in defaults and in each parameter group."""
+    for key, name in _NON_NEGATIVE.items():
+        if key in group and group[key] < 0.0:
+            raise ValueError(f"Invalid {name}: {group[key]}")
+    for i, beta in enumerate(group.get("betas", ())):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+def options(arguments: dict) -> dict:
+    """A constructor's hyperparameters (its `locals()` minus self/params) as the defaults."""
+    return {k: v for k, v in arguments.items() if k not in ("self", "params", "__class__")}
 
 
 def params_list(parameters: Iterable) -> list:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.optim.optimizer import Optimizer, _check_range
+from course_lib.optim.optimizer import Optimizer, options
 
 __all__ = ["RMSprop"]
 
@@ -34,21 +34,7 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ):
-        _check_range("learning rate", lr)
-        _check_range("epsilon value", eps)
-        _check_range("momentum value", momentum)
-        _check_range("weight_decay value", weight_decay)
-        _check_range("alpha value", alpha)
-        defaults = dict(
-            lr=lr,
-            alpha=alpha,
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum=momentum,
-            centered=centered,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, options(locals()))
 
     def _update(self, group, param, grad, state):
         if not state:

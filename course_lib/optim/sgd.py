@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.optim.optimizer import Optimizer, _check_range
+from course_lib.optim.optimizer import Optimizer, options
 
 __all__ = ["SGD"]
 
@@ -32,23 +32,12 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ):
-        _check_range("learning rate", lr)
-        _check_range("momentum value", momentum)
-        _check_range("weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError(
                 "Nesterov momentum requires a momentum and zero dampening "
                 f"(got momentum={momentum}, dampening={dampening})"
             )
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, options(locals()))
 
     def _update(self, group, param, grad, state):
         grad = -grad if group["maximize"] else grad
