@@ -14,7 +14,8 @@ import numpy as np
 
 from course_lib.surfaces import Surface, get_surface
 
-__all__ = ["DescentRun", "gradient_descent", "run_descent", "classify"]
+__all__ = ["DescentRun", "SGDResult", "classify", "gradient_descent", "minibatch_sgd_linear",
+           "run_descent"]
 
 # Weights beyond this are "gone": stop before the loss overflows float64.
 ESCAPE_NORM = 1e12
@@ -98,3 +99,46 @@ def run_descent(surface: str | Surface, lr: float, steps: int, *, start=None,
         grad_norms = np.linalg.norm(surf.gradient(trajectory), axis=-1)
     status = classify(trajectory, losses, steps, grad_norms=grad_norms)
     return DescentRun(surf, float(lr), int(steps), trajectory, losses, status)
+
+
+@dataclass(frozen=True)
+class SGDResult:
+    """Weights after training, and the full-data loss after every epoch and every update."""
+
+    w: np.ndarray
+    b: float
+    epoch_losses: np.ndarray
+    step_losses: np.ndarray
+
+
+def _mse(X, y, w, b) -> float:
+    return float(np.mean((X @ w + b - y) ** 2))
+
+
+def minibatch_sgd_linear(X, y, lr: float, epochs: int, batch_size: int,
+                         rng: np.random.Generator) -> SGDResult:
+    """Mini-batch SGD for linear regression ``y ~ X w + b`` with the mean squared error.
+
+    Starts from zeros; every epoch visits the examples in the order ``rng.permutation(n)``,
+    in batches of `batch_size` (the last one may be smaller). ``batch_size = n`` is batch
+    gradient descent, ``batch_size = 1`` is stochastic gradient descent. Used by lesson 01 to
+    compare the three; the full-data loss is recorded after every update.
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    n, d = X.shape
+    if y.shape != (n,):
+        raise ValueError(f"y must have shape ({n},) to match X of shape {X.shape}, got {y.shape}")
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size must be between 1 and n = {n}, got {batch_size}")
+    w, b = np.zeros(d), 0.0
+    epoch_losses, step_losses = [], [_mse(X, y, w, b)]
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            residual = X[idx] @ w + b - y[idx]
+            w = w - lr * 2.0 * X[idx].T @ residual / len(idx)
+            b = b - lr * 2.0 * float(residual.mean())
+            step_losses.append(_mse(X, y, w, b))
+        epoch_losses.append(step_losses[-1])
+    return SGDResult(w, b, np.array(epoch_losses), np.array(step_losses))

@@ -51,6 +51,7 @@ def test_readout_shows_eta_and_limit(explorer):
 
 
 def test_changing_surface_resets_the_learning_rate_and_redraws_once(explorer):
+    assert explorer.widget is not None  # shown: from now on every change re-renders the image
     redraws = explorer.redraws
     explorer.controls["surface"].value = "rosenbrock"
     assert explorer.redraws == redraws + 1
@@ -73,7 +74,9 @@ def test_a_diverging_run_is_clipped_and_warns_nothing(explorer, recwarn):
 
 
 def test_display_bundle_is_a_widget_view_with_a_small_text_fallback(explorer):
+    assert explorer.redraws == 0, "nothing is rendered before the widget is shown"
     bundle = explorer._repr_mimebundle_()
+    assert explorer.redraws == 1 and explorer._image.value[:4] == b"\x89PNG"
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert len(bundle["text/plain"]) < 500
 

@@ -10,16 +10,13 @@ Lesson 01 uses it with one trajectory; the optimizers lesson with several side b
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
 
+from course_lib.plotting._canvas import PNGFigure, new_figure
 from course_lib.surfaces import Surface, get_surface
 
-__all__ = ["DescentPlot", "plot_descent"]
+__all__ = ["DescentPlot", "plot_descent", "plot_slopes"]
 
 # Smallest loss gap drawn on the log axis (a run that hits the minimum exactly shows this).
 _FLOOR = 1e-16
@@ -35,7 +32,7 @@ def _clip_to_view(points: np.ndarray, bounds) -> np.ndarray:
     return np.clip(points, low, high)
 
 
-class DescentPlot:
+class DescentPlot(PNGFigure):
     """One figure: surface contours + named trajectories (left) and their loss curves (right).
 
     >>> plot = DescentPlot("ravine")
@@ -44,9 +41,9 @@ class DescentPlot:
     """
 
     def __init__(self, surface: str | Surface, *, figsize=(9.5, 4.0), dpi: int = 80):
-        self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-        FigureCanvasAgg(self.figure)
+        super().__init__(new_figure(figsize, dpi, layout=None))
         self.ax_surface, self.ax_loss = self.figure.subplots(1, 2, width_ratios=(1.1, 1.0))
+        self.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.86, wspace=0.25)
         self._lines: dict[str, tuple] = {}
         self.surface = None
         self.set_surface(surface)
@@ -61,9 +58,9 @@ class DescentPlot:
         ax = self.ax_surface
         ax.clear()
         self._lines.clear()
-        w1, w2, loss = surf.grid(160)
+        w1, w2, loss = surf.grid(120)
         gap = loss - loss.min() + 1e-3
-        levels = np.geomspace(gap.min(), gap.max(), 18)
+        levels = np.geomspace(gap.min(), gap.max(), 14)
         ax.contour(w1, w2, gap, levels=levels, norm=LogNorm(), cmap="viridis", linewidths=0.8)
         for i, m in enumerate(surf.minima):
             ax.plot(*m, marker="*", markersize=13 if i == 0 else 10, linestyle="none",
@@ -101,6 +98,7 @@ class DescentPlot:
                 self._lines[label] = (line, curve)
             line, curve = self._lines[label]
             line.set_data(path[:, 0], path[:, 1])
+            line.set_marker("o" if len(path) <= 150 else "")  # long runs: a plain line
             curve.set_data(np.arange(len(losses)), losses)
         self._rescale_loss_axis(longest)
         self.ax_surface.legend(loc="lower right", fontsize=8, framealpha=0.8)
@@ -122,19 +120,34 @@ class DescentPlot:
         self.ax_loss.set_xlim(0, max(longest - 1, 1))
         self.ax_loss.set_ylim(low / 3.0, high * 3.0)
 
-    # -- output -------------------------------------------------------------------------------
-    def to_png(self) -> bytes:
-        """The figure as PNG bytes (what an `ipywidgets.Image` displays)."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-
-    def _repr_png_(self) -> bytes:
-        return self.to_png()
-
 
 def plot_descent(surface: str | Surface, runs, *, title: str | None = None) -> DescentPlot:
     """A one-off `DescentPlot` for a static figure in a lesson (it displays as a PNG)."""
     plot = DescentPlot(surface)
     plot.show(runs, title=title)
     return plot
+
+
+def plot_slopes(loss, derivative, points, *, w_range=(-1.0, 3.0), xlabel="w",
+                title="The derivative is the slope of the loss") -> PNGFigure:
+    """A 1-d loss curve with its tangent line at each of `points` and the downhill direction.
+
+    The arrow under each point shows where gradient descent moves: against the slope.
+    """
+    figure = new_figure((6.5, 3.6))
+    ax = figure.subplots()
+    w = np.linspace(*w_range, 300)
+    ax.plot(w, [loss(v) for v in w], color="black", label="loss")
+    width = 0.35 * (w_range[1] - w_range[0])
+    for i, p in enumerate(points):
+        slope, height = derivative(p), loss(p)
+        color = _COLORS[i % len(_COLORS)]
+        span = np.linspace(p - width / 2, p + width / 2, 2)
+        ax.plot(span, height + slope * (span - p), "--", color=color,
+                label=f"slope at w = {p:g}: {slope:+.2f}")
+        ax.annotate("", xy=(p - 0.12 * np.sign(slope) * width, height), xytext=(p, height),
+                    arrowprops={"arrowstyle": "->", "color": color, "linewidth": 2})
+        ax.plot(p, height, "o", color=color)
+    ax.set(xlabel=xlabel, ylabel="loss", title=title)
+    ax.legend(fontsize=8)
+    return PNGFigure(figure)

@@ -3,8 +3,9 @@
 The figure is a `DescentPlot` rendered to PNG bytes inside an `ipywidgets.Image`; moving a
 control recomputes the run and replaces the bytes, so the same image redraws in place (no
 stacked figures), in JupyterLab and in a headless kernel alike (where displaying it just emits
-the widget's plain-text fallback). Everything the widget shows is also readable from Python
-(`explorer.trajectory`, `explorer.status`, ...), which is how the tests drive it.
+the widget's plain-text fallback). The first PNG is rendered when the widget is first shown.
+Everything the widget shows is also readable from Python (`explorer.trajectory`,
+`explorer.status`, ...), which is how the tests drive it.
 
 `DescentExplorer` is the reusable core: a set of controls, a function from their values to a
 dict of named trajectories, and a readout. `learning_rate_explorer` builds it for plain gradient
@@ -35,16 +36,17 @@ class DescentExplorer:
     def __init__(self, controls: dict[str, widgets.Widget]):
         self.controls = controls
         self.plot = DescentPlot(controls["surface"].value)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%",
-                                                                       max_width="820px"))
+        self._image = widgets.Image(format="png", layout=widgets.Layout(width="100%",
+                                                                        max_width="820px"))
         self.readout = widgets.HTML()
         self.runs: dict[str, DescentRun] = {}
         self.redraws = 0
         self._holding = False
+        self._live = False  # the PNG is rendered once the widget is shown or asked for
         for control in controls.values():
             control.observe(self._on_change, names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(controls.values())), self.readout,
-                                    self.image])
+        self._box = widgets.VBox([widgets.HBox(list(controls.values())), self.readout,
+                                  self._image])
         self.refresh()
 
     def compute(self) -> dict[str, DescentRun]:
@@ -68,13 +70,36 @@ class DescentExplorer:
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute the runs and redraw the same figure and image in place."""
+        """Recompute the runs and redraw the same figure (and its image, once shown) in place."""
         self.plot.set_surface(self.controls["surface"].value)
         self.runs = self.compute()
         self.plot.show({label: run.trajectory for label, run in self.runs.items()})
-        self.image.value = self.plot.to_png()
         self.readout.value = self.describe(self.runs)
-        self.redraws += 1
+        if self._live:
+            self._image.value = self.plot.to_png()
+            self.redraws += 1
+
+    def _go_live(self) -> None:
+        if not self._live:
+            self._live = True
+            self._image.value = self.plot.to_png()
+            self.redraws += 1
+
+    @property
+    def widget(self) -> widgets.VBox:
+        """The displayable widget (controls, readout, image); asking for it renders the image.
+
+        Until then only the numbers are computed: a headless run that never shows the
+        explorer pays nothing for drawing it.
+        """
+        self._go_live()
+        return self._box
+
+    @property
+    def image(self) -> widgets.Image:
+        """The `ipywidgets.Image` holding the current figure as PNG bytes."""
+        self._go_live()
+        return self._image
 
     @property
     def surface(self):
