@@ -306,3 +306,15 @@ def test_loss_modules():
         float((logits.data**2).sum())
     )
     assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
+
+
+def test_dropout_module_follows_train_and_eval():
+    course_lib.manual_seed(0)
+    drop, x = nn.Dropout(0.25), Tensor(np.ones((200, 100)))
+    assert abs(float(np.mean(drop(x).data == 0)) - 0.25) < 0.02
+    assert drop.eval()(x) is x
+    assert repr(drop) == "Dropout(p=0.25)"
+    with pytest.raises(ValueError, match="between 0 and 1, but got 2"):
+        nn.Dropout(2)
+    assert nn.Identity()(x) is x
+    assert nn.utils.clip_grad_norm_ is course_lib.optim.clip_grad_norm_

@@ -145,9 +145,8 @@ def _class_targets(name: str, target, scores: Tensor) -> np.ndarray:
         raise ValueError(
             f"{name}: logits of shape {scores.shape} need {n} targets, got shape {t.shape}{hint}"
         )
-    bad = np.flatnonzero((t < 0) | (t >= num_classes))
-    if bad.size:
-        i = bad[0]
+    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        i = np.flatnonzero((t < 0) | (t >= num_classes))[0]
         raise ValueError(
             f"{name}: target {t[i]} at index {i} is out of range for {num_classes} classes "
             f"(expected 0 <= target < {num_classes})"
