@@ -243,3 +243,42 @@ def test_scheduler_records_initial_lr_and_checks_arguments():
         lr_scheduler.CosineAnnealingLR(opt, -3)
     with pytest.raises(TypeError, match="list is not an Optimizer"):
         lr_scheduler.StepLR([], 2)
+
+
+@pytest.mark.parametrize("name,kwargs", [CONFIGS[3], CONFIGS[7], CONFIGS[10], CONFIGS[12]])
+def test_state_dict_resumes_a_run_exactly(name, kwargs):
+    ours, theirs = _pair()
+    resumed = [Tensor(p.data.copy(), requires_grad=True) for p in ours]
+    opt = getattr(optim, name)(ours, **kwargs)
+    rng = np.random.default_rng(5)
+    grads = [[rng.normal(size=s) for s in SHAPES] for _ in range(6)]
+    for step in range(3):
+        for p, g in zip(ours, grads[step], strict=True):
+            p.grad = g
+        opt.step()
+    saved = opt.state_dict()
+    assert set(saved["state"]) == {0, 1, 2} and saved["param_groups"][0]["params"] == [0, 1, 2]
+    for p, q in zip(resumed, ours, strict=True):
+        p.data[...] = q.data
+    fresh = getattr(optim, name)(resumed, lr=123.0)
+    fresh.load_state_dict(saved)
+    assert fresh.param_groups[0]["lr"] == kwargs["lr"]
+    for step in range(3, 6):
+        for opt_, params in ((opt, ours), (fresh, resumed)):
+            for p, g in zip(params, grads[step], strict=True):
+                p.grad = g.copy()
+            opt_.step()
+    for p, q in zip(resumed, ours, strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_load_state_dict_rejects_a_different_layout():
+    ours, _ = _pair()
+    saved = optim.SGD(ours, lr=0.1, momentum=0.9).state_dict()
+    with pytest.raises(
+        ValueError,
+        match="parameter group 0: the loaded state dict has 3 parameters, the optimizer has 2",
+    ):
+        optim.SGD(ours[:2], lr=0.1).load_state_dict(saved)
+    with pytest.raises(ValueError, match="has 1 parameter groups, but the optimizer has 2"):
+        optim.SGD([{"params": ours[:1]}, {"params": ours[1:]}], lr=0.1).load_state_dict(saved)

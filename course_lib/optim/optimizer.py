@@ -116,6 +116,61 @@ class Optimizer:
                 self._update(group, p, grad, state)
         return loss
 
+    def state_dict(self) -> dict:
+        """Torch's layout: ``{"state": {index: buffers}, "param_groups": [options + indices]}``.
+
+        Parameters are numbered in group order; buffers are copied, so the snapshot does not
+        move on with training (save it with the model's state_dict to resume a run).
+        """
+        index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        groups = [
+            {
+                **{k: v for k, v in g.items() if k != "params"},
+                "params": [index[id(p)] for p in g["params"]],
+            }
+            for g in self.param_groups
+        ]
+        state = {
+            index[id(p)]: {k: _copied(v) for k, v in s.items()}
+            for p, s in self.state.items()
+            if id(p) in index
+        }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore options and buffers saved by `state_dict` (checked before anything changes)."""
+        saved = state_dict["param_groups"]
+        if len(saved) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved)} parameter groups, but the "
+                f"optimizer has {len(self.param_groups)}"
+            )
+        params = []
+        for i, (group, saved_group) in enumerate(zip(self.param_groups, saved, strict=True)):
+            if len(group["params"]) != len(saved_group["params"]):
+                raise ValueError(
+                    f"parameter group {i}: the loaded state dict has "
+                    f"{len(saved_group['params'])} parameters, the optimizer has "
+                    f"{len(group['params'])}"
+                )
+            params += list(zip(saved_group["params"], group["params"], strict=True))
+        new_state = {}
+        for index, param in params:
+            buffers = state_dict["state"].get(index)
+            if buffers is None:
+                continue
+            for name, value in buffers.items():
+                shape = np.shape(value)
+                if shape not in ((), param.data.shape):
+                    raise ValueError(
+                        f"state of parameter {index}: {name!r} has shape {shape}, "
+                        f"the parameter has shape {param.data.shape}"
+                    )
+            new_state[param] = {k: _copied(v) for k, v in buffers.items()}
+        for group, saved_group in zip(self.param_groups, saved, strict=True):
+            group.update({k: v for k, v in saved_group.items() if k != "params"})
+        self.state = new_state
+
     def _update(self, group: dict, param, grad: np.ndarray, state: dict) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define an update rule")
 
@@ -152,6 +207,11 @@ def _check_options(group: dict) -> None:
 def options(arguments: dict) -> dict:
     """A constructor's hyperparameters (its `locals()` minus self/params) as the defaults."""
     return {k: v for k, v in arguments.items() if k not in ("self", "params", "__class__")}
+
+
+def _copied(value):
+    """An independent copy of a state entry: arrays copied, counters (like "step") as is."""
+    return np.array(value, copy=True) if np.ndim(value) else value
 
 
 def params_list(parameters: Iterable) -> list:
