@@ -79,6 +79,7 @@ def test_setattr_errors():
         r"\(nn.Parameter or None expected\)",
     ):
         layer.weight = Tensor(np.zeros((3, 2)))
+    assert isinstance(layer.weight, nn.Parameter), "a rejected assignment must keep the weight"
     with pytest.raises(AttributeError, match="'Linear' object has no attribute 'wieght'"):
         layer.wieght  # noqa: B018
     with pytest.raises(TypeError, match="expected a Module instance, got type"):

@@ -71,7 +71,7 @@ class Module:
         object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     # ------------------------------------------------------------------ registration
-    def _registries(self, name: str, value) -> tuple:
+    def _registries(self, name: str) -> tuple:
         if "_parameters" not in self.__dict__:
             raise AttributeError(
                 f"cannot assign {name!r} before Module.__init__() call: call "
@@ -81,19 +81,16 @@ class Module:
 
     def __setattr__(self, name: str, value) -> None:
         if isinstance(value, (Parameter, Module)) or name in self.__dict__.get("_parameters", {}):
-            params, buffers, modules = self._registries(name, value)
-            for registry in (params, buffers, modules):
-                registry.pop(name, None)
-            self.__dict__.pop(name, None)
-            if isinstance(value, Module):
-                modules[name] = value
-            elif value is None or isinstance(value, Parameter):
-                params[name] = value
-            else:
+            if not (value is None or isinstance(value, (Parameter, Module))):
                 raise TypeError(
                     f"cannot assign {type(value).__name__} as parameter {name!r} "
                     "(nn.Parameter or None expected)"
                 )
+            params, buffers, modules = self._registries(name)
+            for registry in (params, buffers, modules):
+                registry.pop(name, None)
+            self.__dict__.pop(name, None)
+            (modules if isinstance(value, Module) else params)[name] = value
         elif name in self.__dict__.get("_buffers", {}):
             if value is not None and not isinstance(value, Tensor):
                 value = Tensor(value, dtype=np.asarray(value).dtype)
@@ -130,11 +127,11 @@ class Module:
                 f"cannot assign {type(param).__name__} as parameter {name!r} "
                 "(nn.Parameter or None expected)"
             )
-        self._registries(name, param)[0][name] = param
+        self._registries(name)[0][name] = param
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """Register state that is saved in `state_dict` but not trained (running statistics)."""
-        self._registries(name, tensor)
+        self._registries(name)
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor(tensor, dtype=np.asarray(tensor).dtype)
         self._buffers[name] = tensor
@@ -150,7 +147,7 @@ class Module:
                 f"add_module({name!r}): expected a Module instance, got "
                 f"{type(module).__name__} {module!r:.60}{hint}"
             )
-        self._registries(name, module)[2][name] = module
+        self._registries(name)[2][name] = module
 
     # -------------------------------------------------------------------- traversal
     def named_modules(self, memo: set | None = None, prefix: str = ""):
