@@ -119,7 +119,7 @@ def _build(root, labels, show_values, show_grads, max_nodes):
     node_of = {id(t): f"t{i}" for i, t in enumerate(tensors)}
     nodes, edges = {}, []
     for i, t in enumerate(tensors):
-        kind = ("result" if t is root else "const" if t._op == "const" else
+        kind = ("result" if t is root else "const" if not t.requires_grad else
                 "leaf" if not t._parents else "tensor")
         nodes[f"t{i}"] = Node(f"t{i}", kind, _tensor_lines(t, names.get(id(t)), show_values,
                                                            show_grads))

@@ -46,7 +46,9 @@ def backpropagate(root, grad: np.ndarray) -> None:
     """Push `grad` (d loss / d root) back through the graph, accumulating into leaves' `.grad`."""
     grads = {id(root): grad}  # gradients in flight, by tensor id
     for node in reversed(topological_order(root)):
-        g = grads.pop(id(node))
+        g = grads.pop(id(node), None)  # complete now: all of node's consumers came before it
+        if g is None:  # every path to it was cut (a backward rule returned None)
+            continue
         if node._hooks:
             for hook in list(node._hooks.values()):
                 replaced = hook(g)
@@ -54,7 +56,10 @@ def backpropagate(root, grad: np.ndarray) -> None:
         if node._backward is None or node._retains_grad:  # a leaf, or asked to keep it
             # Accumulate, as torch does; the first gradient is copied so that no two
             # tensors share one array (optimizers may update `.grad` in place).
-            node.grad = np.array(g, node.dtype) if node.grad is None else node.grad + g
+            if node.grad is None:
+                node.grad = np.array(g, dtype=node.dtype)
+            else:
+                node.grad = (node.grad + g).astype(node.dtype, copy=False)
         if node._backward is None:
             continue
         for parent, parent_grad in zip(node._parents, node._backward(g), strict=True):

@@ -30,6 +30,11 @@ def _float_dtype(data, dtype) -> np.dtype:
     return np.dtype(np.float64)
 
 
+def _values(x):
+    """The array inside a Tensor; anything else as it is."""
+    return x.data if isinstance(x, Tensor) else x
+
+
 class Tensor:
     """An n-dimensional array that remembers how it was computed, so gradients can flow back.
 
@@ -57,7 +62,8 @@ class Tensor:
         """Wrap the result of an operation and, if gradients are needed, record how to undo it.
 
         `backward(out_grad)` must return one gradient (an ndarray of the parent's shape, or None)
-        per parent. This is the extension point for fused operations such as cross-entropy.
+        per parent, and must not modify `out_grad` in place (other tensors may share it).
+        This is the extension point for fused operations such as cross-entropy.
         """
         out = Tensor.__new__(Tensor)
         if type(data) is not np.ndarray:  # numpy returns scalars, not 0-d arrays, from 0-d math
@@ -110,7 +116,8 @@ class Tensor:
         return Tensor._from_op(self.data, (), None, "detach")
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        """Lets numpy and matplotlib read a Tensor directly: `np.asarray(t)`, `plt.plot(t)`."""
+        return self.data if dtype is None and not copy else np.array(self.data, dtype=dtype)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -208,9 +215,10 @@ class Tensor:
         out = broadcasting("pow", np.power, a, b)
 
         def backward(g):
-            ga = g * b.data * a.data ** (b.data - 1)
-            gb = g * out * np.log(a.data) if b.requires_grad else None  # only for a > 0
-            return unbroadcast(ga, a.shape), gb if gb is None else unbroadcast(gb, b.shape)
+            ga = unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape)
+            if not b.requires_grad:  # the usual x ** 2: skip the log, which needs a > 0
+                return ga, None
+            return ga, unbroadcast(g * out * np.log(a.data), b.shape)
 
         return Tensor._from_op(out, (a, b), backward, "pow")
 
@@ -258,22 +266,22 @@ class Tensor:
 
     # Comparisons give plain boolean arrays: they are not differentiable.
     def __lt__(self, other):
-        return self.data < self._lift(other).data
+        return self.data < _values(other)
 
     def __le__(self, other):
-        return self.data <= self._lift(other).data
+        return self.data <= _values(other)
 
     def __gt__(self, other):
-        return self.data > self._lift(other).data
+        return self.data > _values(other)
 
     def __ge__(self, other):
-        return self.data >= self._lift(other).data
+        return self.data >= _values(other)
 
     def __eq__(self, other):
-        return self.data == self._lift(other).data
+        return self.data == _values(other)
 
     def __ne__(self, other):
-        return self.data != self._lift(other).data
+        return self.data != _values(other)
 
     # -------------------------------------------------------------------- elementwise, unary
     def exp(self):
