@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -57,11 +58,21 @@ class LimitedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def _died_of_memory(km, nb) -> bool:
-    """A kernel that the OOM killer or the memory limit ended shows SIGKILL or a MemoryError."""
+def _death_status(km, nb) -> str:
+    """Why the kernel died: the sandbox's own diagnosis where it has one, else the exit code."""
+    if hasattr(km, "death_status"):
+        return km.death_status()
     process = getattr(getattr(km, "provisioner", None), "process", None)
     code = process.poll() if process is not None else None
-    return code in (-9, 137) or _raised_memory_error(nb)
+    return "out_of_memory" if code in (-9, 137) or _raised_memory_error(nb) else "kernel_died"
+
+
+DEATH_MESSAGES = {
+    "out_of_memory": "the kernel was killed for using more memory than the limit",
+    "timeout": "the kernel was stopped for using more CPU time than the limit",
+    "disk_limit": "the kernel was stopped for writing more to disk than the limit",
+    "kernel_died": "the kernel died (the process exited or crashed) during a cell",
+}
 
 
 def _raised_memory_error(nb) -> bool:
@@ -73,6 +84,9 @@ def run(nb, scratch: Path, limits: Limits, *, sandbox: bool = True) -> Execution
     """Execute `nb` in place (outputs land in its cells); never raises for what the code does."""
     result = Execution()
     km = make_kernel(scratch, limits, sandbox=sandbox)
+    # A blocking client would block nbclient's event loop while a cell runs, so no timeout
+    # could ever fire: the kernel manager must hand out asynchronous clients.
+    km.client_factory = AsyncKernelClient
     client = LimitedClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True,
                            kernel_name="python3", output_limit=limits.output_bytes,
                            resources={"metadata": {"path": str(scratch)}},
@@ -101,10 +115,8 @@ def run(nb, scratch: Path, limits: Limits, *, sandbox: bool = True) -> Execution
                 if cell.metadata.get(PROBE_TAG) == "last":
                     result.final_probe_ran = True
     except DeadKernelError:
-        result.status = "out_of_memory" if _died_of_memory(km, nb) else "kernel_died"
-        result.message = ("the kernel was killed for using too much memory"
-                          if result.status == "out_of_memory" else
-                          "the kernel died (the process exited or crashed) during a cell")
+        result.status = _death_status(km, nb)
+        result.message = DEATH_MESSAGES.get(result.status, DEATH_MESSAGES["kernel_died"])
     finally:
         _shutdown(client, km)
     if result.status == "ok" and _raised_memory_error(nb):

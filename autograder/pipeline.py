@@ -27,6 +27,7 @@ STATUSES = {
     "timeout": "a cell or the whole notebook ran out of time; tests that ran before count",
     "kernel_died": "the kernel process exited or crashed; tests that ran before count",
     "out_of_memory": "the notebook hit the memory limit; tests that ran before count",
+    "disk_limit": "the notebook wrote more to its scratch folder than allowed; earlier tests count",
     "output_limit": "the notebook printed more than the output limit; extra output dropped",
     "malformed": "the file is not a readable notebook (bad JSON or not nbformat 4); 0 points",
     "missing": "no notebook for this assignment in the student's submission; 0 points",
@@ -83,6 +84,9 @@ def _grade(job: dict) -> dict:
     source = nbformat.read(job["source"], as_version=4)
     release = nbformat.read(job["release"], as_version=4)
     job = {**job, "max_score": scoring.max_score(source)}
+    if job.get("malformed"):
+        return _blank(job, "malformed", job["malformed"],
+                      _zero_questions(source, "unreadable submission"))
     if not job.get("notebook"):
         return _blank(job, "missing", "no notebook was submitted for this assignment",
                       _zero_questions(source, "no notebook submitted"))
