@@ -7,9 +7,9 @@ with central differences on every element.
 The ops live in the table `OPS` below (the torch parity tests use it too): adding an op is one
 line. Each entry says how to call the op (`fn`, written so that it works on both `course_lib`
 and torch tensors), where its inputs may lie (`domains`: one (low, high) per argument, away from
-the log/sqrt/division domain edges), which points to avoid (`valid`: away from the kinks of
-abs/relu/clip and from ties of max, where no gradient exists), and which shapes to try
-(`shapes`: a hypothesis strategy of one shape per argument).
+the log/sqrt/division domain edges), how to move drawn values off the points where no gradient
+exists (`prepare`: away from the kinks of abs/relu/clip, no ties for max), and which shapes
+to try (`shapes`: a hypothesis strategy of one shape per argument).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -27,7 +27,7 @@ from course_lib.gradcheck import gradcheck
 
 ANY = (-2.0, 2.0)
 POSITIVE = (0.2, 3.0)
-KINK_MARGIN = 1e-3  # far beyond gradcheck's eps = 1e-6
+KINK_MARGIN = 1e-2  # far beyond gradcheck's eps = 1e-6
 
 
 def one_shape(min_dims=0, max_dims=3, min_side=1):
@@ -52,15 +52,19 @@ def matmul_shapes(draw):
 
 
 def away_from(*points):
-    """`valid` for an op with kinks at `points`: every element farther than KINK_MARGIN."""
-    def valid(x, *_):
-        return all(np.all(np.abs(x - p) > KINK_MARGIN) for p in points)
-    return valid
+    """`prepare` for an op with kinks at `points`: values within KINK_MARGIN are pushed out."""
+    def prepare(x):
+        for p in points:
+            near = np.abs(x - p) < KINK_MARGIN
+            x = np.where(near, p + np.where(x >= p, KINK_MARGIN, -KINK_MARGIN), x)
+        return x
+    return prepare
 
 
-def no_ties(x, *_):
-    values = np.sort(x.ravel())
-    return values.size < 2 or np.diff(values).min() > KINK_MARGIN
+def distinct(x):
+    """`prepare` for max: the same ordering of the values, spread over a grid (no ties)."""
+    ranks = np.argsort(np.argsort(x, axis=None, kind="stable")).reshape(x.shape)
+    return np.linspace(-2.0, 2.0, max(x.size, 2))[ranks]
 
 
 def tmax(x, **kwargs):
@@ -80,7 +84,7 @@ def even_axes(x):
 class Op:
     fn: object
     domains: tuple = (ANY,)
-    valid: object = None
+    prepare: object = None  # applied to the first argument
     shapes: object = field(default_factory=one_shape)
 
 
@@ -104,20 +108,20 @@ OPS = {
     "exp": Op(lambda a: a.exp()),
     "log": Op(lambda a: a.log(), (POSITIVE,)),
     "sqrt": Op(lambda a: a.sqrt(), (POSITIVE,)),
-    "abs": Op(lambda a: a.abs(), valid=away_from(0.0)),
+    "abs": Op(lambda a: a.abs(), prepare=away_from(0.0)),
     "tanh": Op(lambda a: a.tanh()),
     "sigmoid": Op(lambda a: a.sigmoid()),
-    "relu": Op(lambda a: a.relu(), valid=away_from(0.0)),
-    "clip": Op(lambda a: a.clip(-0.5, 0.5), valid=away_from(-0.5, 0.5)),
+    "relu": Op(lambda a: a.relu(), prepare=away_from(0.0)),
+    "clip": Op(lambda a: a.clip(-0.5, 0.5), prepare=away_from(-0.5, 0.5)),
     # reductions
     "sum": Op(lambda a: a.sum()),
     "sum_last_axis": Op(lambda a: a.sum(axis=last_axis(a))),
     "sum_keepdims": Op(lambda a: a.sum(axis=even_axes(a), keepdims=True)),
     "mean": Op(lambda a: a.mean()),
     "mean_last_axis": Op(lambda a: a.mean(axis=last_axis(a), keepdims=True)),
-    "max": Op(lambda a: tmax(a), valid=no_ties),
-    "max_last_axis": Op(lambda a: tmax(a, axis=last_axis(a)), valid=no_ties),
-    "max_keepdims": Op(lambda a: tmax(a, axis=even_axes(a), keepdims=True), valid=no_ties),
+    "max": Op(lambda a: tmax(a), prepare=distinct),
+    "max_last_axis": Op(lambda a: tmax(a, axis=last_axis(a)), prepare=distinct),
+    "max_keepdims": Op(lambda a: tmax(a, axis=even_axes(a), keepdims=True), prepare=distinct),
     # shape changes and indexing
     "reshape": Op(lambda a: a.reshape(-1, 1)),
     "transpose_T": Op(lambda a: a.T, shapes=one_shape(2, 2)),
@@ -136,8 +140,8 @@ def op_inputs(draw, op):
     shapes = draw(op.shapes)
     arrays = [draw(hnp.arrays(np.float64, shape, elements=st.floats(low, high)))
               for shape, (low, high) in zip(shapes, op.domains, strict=True)]
-    if op.valid is not None:
-        assume(op.valid(*arrays))
+    if op.prepare is not None:
+        arrays[0] = op.prepare(arrays[0])
     return arrays
 
 
@@ -145,7 +149,7 @@ def op_inputs(draw, op):
 def test_backprop_matches_finite_differences(name):
     op = OPS[name]
 
-    @settings(max_examples=12, deadline=None)
+    @settings(max_examples=25, deadline=None)
     @given(arrays=op_inputs(op))
     def check(arrays):
         inputs = [Tensor(a, requires_grad=True) for a in arrays]
