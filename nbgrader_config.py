@@ -1,4 +1,4 @@
-"""nbgrader's configuration for this course (read by `nbgrader ...` run from the repository root)."""
+"""nbgrader's configuration for this course (read by `nbgrader ...` run from the repo root)."""
 
 from pathlib import Path
 

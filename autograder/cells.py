@@ -7,10 +7,10 @@ import re
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 _REGION = {
-    SOLUTION_BEGIN: re.compile(r"^[ \t]*### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?",
-                               re.M | re.S),
-    HIDDEN_BEGIN: re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?",
-                             re.M | re.S),
+    SOLUTION_BEGIN: re.compile(
+        r"^[ \t]*### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*\n?", re.M | re.S),
+    HIDDEN_BEGIN: re.compile(
+        r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S),
 }
 HIDDEN_PLACEHOLDER = "# (hidden tests)\n"
 

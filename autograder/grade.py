@@ -69,10 +69,11 @@ def _parse_accept(values: list[str]) -> list[tuple[str, str]]:
 
 
 def grade(course: Course, submissions: Path, out: Path, *, workers: int | None = None,
-          limits: Limits = Limits(), force: bool = False, accept: list[str] = (),
+          limits: Limits | None = None, force: bool = False, accept: list[str] = (),
           sandbox: bool = True, log=print) -> int:
     """Grade every submission under `submissions` into `out`; returns the exit status."""
     accepts = _parse_accept(list(accept))
+    limits = limits or Limits()
     if not submissions.is_dir():
         raise CourseError(f"SUBMISSIONS {submissions}: no such folder (expected "
                           f"<student>/<assignment>/<assignment>.ipynb or <student>.zip inside)")
@@ -95,7 +96,8 @@ def grade(course: Course, submissions: Path, out: Path, *, workers: int | None =
     _record(course, book, jobs, todo, workers or os.cpu_count() or 1)
     for student, assignment in accepts:
         result = book.accept(student, assignment)
-        log(f"accepted {student}/{assignment} (flags cleared: {', '.join(result['flags']) or 'none'})")
+        cleared = ", ".join(result["flags"]) or "none"
+        log(f"accepted {student}/{assignment} (flags cleared: {cleared})")
     results = book.write_csvs()
     accepted = book.accepted()
     scores = {(r["student_id"], r["assignment"]): book.effective_score(r, accepted)

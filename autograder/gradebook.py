@@ -40,8 +40,6 @@ class CourseGradebook:
 
     def record(self, result: dict, score_counts: bool) -> None:
         """Store one result's per-test points (all zero when `score_counts` is False)."""
-        from nbgrader.api import MissingEntry
-
         if result["status"] == "missing":
             return
         with warnings.catch_warnings():

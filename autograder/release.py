@@ -43,14 +43,15 @@ def is_stale(course: Course, lesson: str) -> bool:
 
 
 def is_edited(course: Course, lesson: str) -> bool:
-    """True when the release notebook differs from what `course release` wrote (a student's work)."""
+    """True when the release notebook differs from what `course release` wrote (student work)."""
     path = course.release(lesson)
     stamp = _stamps(course).get(lesson, {})
     return path.is_file() and stamp.get("release_sha") not in (None, file_hash(path))
 
 
 def _backup(course: Course, lesson: str) -> Path:
-    target = course.release_dir / "backups" / lesson / f"{time.strftime('%Y%m%d-%H%M%S')}-{lesson}.ipynb"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = course.release_dir / "backups" / lesson / f"{stamp}-{lesson}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(course.release(lesson), target)
     return target
@@ -67,7 +68,8 @@ def release(course: Course, lessons: list[str], *, log=print) -> list[str]:
     stamps = _stamps(course)
     for lesson in lessons:
         if is_edited(course, lesson):
-            log(f"{lesson}: the release notebook has edits; kept a copy at {_backup(course, lesson)}")
+            copy = _backup(course, lesson)
+            log(f"{lesson}: the release notebook has edits; kept a copy at {copy}")
         result = api.generate_assignment(lesson, force=True, create=True)
         if not result["success"]:
             raise CourseError(f"nbgrader generate_assignment failed for {lesson}:\n"
@@ -89,3 +91,16 @@ def ensure_released(course: Course, lessons: list[str], *, keep_edited: bool = F
                 f"kept; run `course release {lesson}` for the new version (your copy is backed up)")
             stale.remove(lesson)
     return release(course, stale, log=log) if stale else []
+
+
+def scratch_release(course: Course, lessons: list[str], workdir: Path) -> Course:
+    """A copy of the lessons' sources released into `workdir`, leaving the course's untouched.
+
+    `course validate` and `course check` use it: they need the release exactly as nbgrader
+    makes it, while the course's own ``release/`` may hold a student's work.
+    """
+    scratch = Course(workdir / "course")
+    for lesson in lessons:
+        shutil.copytree(course.source_dir / lesson, scratch.source_dir / lesson)
+    release(scratch, lessons, log=lambda _msg: None)
+    return scratch

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 def table(rows: list[list[str]], header: list[str]) -> str:
     """A plain-text table with aligned columns."""
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
     line = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [line.format(*header), line.format(*("-" * w for w in widths))]
     out += [line.format(*map(str, row)) for row in rows]

@@ -26,7 +26,8 @@ ANSWERS = {
     "square": 'def square(x):\n    """Return x * x."""\n    import sys\n'
               '    print("a warning on stderr", file=sys.stderr)\n    return x * x\n',
     "mean": 'def mean(values):\n    return float(np.sum(values) / len(values))\n',
-    "count_positive": 'def count_positive(values):\n    return int(np.sum(np.asarray(values) > 0))\n',
+    "count_positive": 'def count_positive(values):\n'
+                      '    return int(np.sum(np.asarray(values) > 0))\n',
     "relu": 'def relu(x):\n    return np.maximum(x, 0.0)\n',
     "normalize": 'def normalize(x):\n    return (x - x.mean()) / x.std()\n',
 }
