@@ -15,6 +15,12 @@ Differences from torch worth knowing:
 * `backward()` keeps the graph, as if `retain_graph=True` were always given.
 * `max` sends the gradient to the maximal entries, split evenly between ties (like `torch.amax`).
 * `transpose()` with no axes reverses them (numpy, `.T`); with two axes it swaps them (torch).
+* Comparisons (`<`, `==`, ...) return plain numpy boolean arrays.
+* `no_grad()` sets one process-wide flag (torch's is per thread).
+
+As in torch, only leaves keep `.grad` (call `retain_grad()` on an intermediate to keep its
+gradient too), and `Tensor._from_op(data, parents, backward, op)` is how fused operations
+(cross-entropy, linear layers) join the graph with a hand-written gradient.
 """
 
 from __future__ import annotations
