@@ -24,7 +24,7 @@ from course_lib.descent import DescentRun, classify, gradient_descent
 from course_lib.surfaces import Surface, get_surface
 
 __all__ = ["UpdateRule", "RULES", "make_rule", "run_optimizer", "replay", "torch_replay",
-           "seeded_gradients"]
+           "seeded_gradients", "assert_matches_torch"]
 
 
 @dataclass
@@ -196,3 +196,24 @@ def torch_replay(name: str, gradients, w0, *, steps: int | None = None,
         optimizer.step()
         points.append(param.detach().numpy().copy())
     return np.array(points)
+
+
+def assert_matches_torch(step_fn, label: str, *, gradients, w0, hparams: dict, torch_name: str,
+                         torch_kwargs: dict, steps: int | None = None,
+                         hint: str | None = None) -> None:
+    """Lesson 08's test: `step_fn` and `torch.optim` walk the same path through `gradients`.
+
+    Fails with a message naming the first step where the two trajectories part, and what the
+    student's rule and torch did there (a `course_lib.checks.CheckFailure`).
+    """
+    from course_lib.checks import assert_close, check, run_case
+
+    ours = run_case(label, replay, step_fn, gradients, w0, steps=steps, **hparams)
+    theirs = torch_replay(torch_name, gradients, w0, steps=steps, **torch_kwargs)
+    check(ours.shape == theirs.shape, f"{label}: your rule returned points of shape "
+                                      f"{ours.shape[1:]}, expected {theirs.shape[1:]}")
+    close = np.isclose(ours, theirs, rtol=1e-6, atol=1e-9).all(axis=1)
+    first = int(np.argmin(close)) if not close.all() else len(close)
+    if first < len(close):
+        assert_close(ours[first], theirs[first], rtol=1e-6, atol=1e-9, hint=hint,
+                     name=f"{label}: w after step {first} (steps before it matched torch)")
