@@ -81,7 +81,8 @@ def to_numpy(value, *, name: str = "value") -> np.ndarray:
             _fail(f"{name}: the nested lists have ragged lengths, so they are not an array")
     if kind.__module__ == "torch" and kind.__name__ in ("Tensor", "Parameter"):
         return value.detach().cpu().numpy()
-    if kind.__module__ == "course_lib.engine" and kind.__name__ == "Tensor":
+    engine_modules = ("course_lib.engine", "course_lib.engine.tensor")
+    if kind.__module__ in engine_modules and kind.__name__ == "Tensor":
         return value.data
     _fail(f"{name}: expected a number or an array, got an object of type {_describe_type(value)}")
 
