@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -34,12 +35,20 @@ ANSWERS = {
 MAX = {"fx-basics": 6, "fx-arrays": 4}
 
 
+_RELEASED: list[Path] = []
+
+
 def make_course(tmp: Path) -> Course:
+    """A released copy of the fixture course under `tmp` (nbgrader runs once per session)."""
+    if not _RELEASED:
+        cache = Path(tempfile.mkdtemp(prefix="fixture-course-")) / "course"
+        shutil.copytree(FIXTURE, cache)
+        course = Course.at(cache)
+        release(course, course.lessons(), log=lambda _msg: None)
+        _RELEASED.append(cache)
     root = tmp / "course"
-    shutil.copytree(FIXTURE, root)
-    course = Course.at(root)
-    release(course, course.lessons(), log=lambda _msg: None)
-    return course
+    shutil.copytree(_RELEASED[0], root)
+    return Course.at(root)
 
 
 class Student:
