@@ -31,6 +31,7 @@ class Execution:
     completed: set[int] = field(default_factory=set)
     message: str = ""
     seconds: float = 0.0
+    cells_seconds: float = 0.0
     final_probe_ran: bool = False
 
 
@@ -90,7 +91,7 @@ def run(nb, scratch: Path, limits: Limits, *, sandbox: bool = True) -> Execution
     client = LimitedClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True,
                            kernel_name="python3", output_limit=limits.output_bytes,
                            resources={"metadata": {"path": str(scratch)}},
-                           shutdown_kernel="immediate", record_timing=False)
+                           shutdown_kernel="immediate", record_timing=True)
     start = time.monotonic()
     deadline = start + limits.notebook_timeout
     cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
@@ -125,7 +126,22 @@ def run(nb, scratch: Path, limits: Limits, *, sandbox: bool = True) -> Execution
         result.status = "output_limit"
         result.message = f"the notebook printed more than {limits.output_bytes:,} bytes"
     result.seconds = time.monotonic() - start
+    result.cells_seconds = sum(_cell_seconds(c) for c in nb.cells)
     return result
+
+
+def _cell_seconds(cell) -> float:
+    """How long the kernel spent on a cell (nbclient's execute_input to execute_reply times)."""
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    from datetime import datetime
+
+    def parse(stamp: str) -> datetime:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    return max(0.0, (parse(end) - parse(start)).total_seconds())
 
 
 def _shutdown(client, km) -> None:

@@ -123,6 +123,7 @@ def _grade(job: dict) -> dict:
                     run.status, run.message, questions)
     result["score"] = sum(q.points for q in questions)
     result["execution_s"] = round(run.seconds, 3)
+    result["cells_s"] = round(run.cells_seconds, 3)
     if job.get("autograded"):
         atomic_write(Path(job["autograded"]), nbformat.writes(nb))
     result["_nb"] = nb

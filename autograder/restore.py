@@ -32,6 +32,7 @@ def _protected(cell) -> bool:
 
 def _fresh(cell):
     cell = copy.deepcopy(cell)
+    cell.metadata.pop("execution", None)
     if cell.cell_type == "code":
         cell.outputs, cell.execution_count = [], None
     return cell
