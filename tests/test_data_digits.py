@@ -9,7 +9,7 @@ from course_lib.data import load_digits_splits
 
 def test_sizes_dtypes_and_standardisation():
     data = load_digits_splits()
-    assert (len(data.train), len(data.val), len(data.test)) == (1257, 270, 270)
+    assert (len(data.train), len(data.val), len(data.test)) == (1259, 269, 269)
     for split in (data.train, data.val, data.test):
         assert split.X.dtype == np.float64 and split.X.shape[1] == 64
         assert split.y.dtype == np.int64 and set(np.unique(split.y)) == set(range(10))

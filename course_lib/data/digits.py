@@ -12,8 +12,10 @@ learns from, or their scores stop being honest estimates of performance on new d
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -48,19 +50,44 @@ class DigitsSplits:
                 f"test={len(self.test)}, features={self.train.X.shape[1]})")
 
 
-@lru_cache(maxsize=4)
-def _splits(seed: int, val_fraction: float, test_fraction: float):
+def _read_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1 797 digits from the CSV file scikit-learn ships, read without importing sklearn.
+
+    Importing scikit-learn costs seconds; lessons that only need the numbers skip it. If the
+    file is not where this sklearn version keeps it, fall back to `sklearn.datasets`.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(root) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            table = np.loadtxt(path, delimiter=",")
+            return table[:, :-1], table[:, -1].astype(np.int64)
     from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
 
     digits = load_digits()
-    X, y = digits.data.astype(np.float64), digits.target.astype(np.int64)
-    X_rest, X_test, y_rest, y_test = train_test_split(
-        X, y, test_size=test_fraction, stratify=y, random_state=seed)
-    X_train, X_val, y_train, y_val = train_test_split(
-        X_rest, y_rest, test_size=val_fraction / (1.0 - test_fraction), stratify=y_rest,
-        random_state=seed + 1)
-    return X_train, y_train, X_val, y_val, X_test, y_test
+    return digits.data.astype(np.float64), digits.target.astype(np.int64)
+
+
+def _stratified_split(y: np.ndarray, fraction: float, rng: np.random.Generator):
+    """Indices (rest, part): `part` holds round(fraction * count) examples of every class."""
+    part = []
+    for label in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == label))
+        part.extend(members[: int(round(fraction * len(members)))])
+    part = np.sort(np.array(part, dtype=np.int64))
+    return np.setdiff1d(np.arange(len(y)), part), part
+
+
+@lru_cache(maxsize=4)
+def _splits(seed: int, val_fraction: float, test_fraction: float):
+    X, y = _read_digits()
+    rng = np.random.default_rng(seed)
+    rest, test = _stratified_split(y, test_fraction, rng)
+    train_in_rest, val_in_rest = _stratified_split(y[rest], val_fraction / (1.0 - test_fraction),
+                                                   rng)
+    train, val = rest[train_in_rest], rest[val_in_rest]
+    train = train[rng.permutation(len(train))]  # not sorted by class: shuffled once, fixed
+    return X[train], y[train], X[val], y[val], X[test], y[test]
 
 
 def load_digits_splits(*, seed: int = 0, val_fraction: float = 0.15,

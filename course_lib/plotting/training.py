@@ -8,6 +8,7 @@ model trains (and a headless run just computes it, without stacking dozens of fi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
@@ -52,21 +53,37 @@ class LiveCurves(PNGFigure):
 
     Metric names ending in ``loss`` go to the left panel, the others (accuracies) to the right.
     `history` holds every value; `image` is the widget whose PNG bytes each update replaces.
+    Drawing costs more than a small model's epoch, so `update` redraws at most once every
+    `min_interval` seconds; call `flush()` after the last epoch to draw the final state.
     """
 
-    def __init__(self, title: str | None = None, figsize=(9.5, 3.6)):
-        super().__init__(new_figure(figsize))
+    def __init__(self, title: str | None = None, figsize=(9.5, 3.4), min_interval: float = 1.0):
+        super().__init__(new_figure(figsize, layout=None))
         self.ax_loss, self.ax_metric = self.figure.subplots(1, 2)
+        self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.85, wspace=0.25)
         self.title = title
+        self.min_interval = min_interval
         self.history: dict[str, list[float]] = {}
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="820px"))
-        self._render()
+        self._stale, self._last_render = True, -float("inf")  # drawn at the first update
 
     def update(self, **metrics: float) -> None:
-        """Append one epoch's values (e.g. ``train_loss=..., val_acc=...``) and redraw."""
+        """Append one epoch's values (e.g. ``train_loss=..., val_acc=...``); redraw if due."""
         for name, value in metrics.items():
             self.history.setdefault(name, []).append(float(value))
-        self._render()
+        self._stale = True
+        if time.monotonic() - self._last_render >= self.min_interval:
+            self._render()
+
+    def flush(self) -> None:
+        """Draw what has not been drawn yet (the last epochs of a run)."""
+        if self._stale:
+            self._render()
+
+    def clear(self) -> None:
+        """Forget the history (a new run); the next update draws from scratch."""
+        self.history.clear()
+        self._stale, self._last_render = True, -float("inf")
 
     def _render(self) -> None:
         losses = {k: v for k, v in self.history.items() if k.endswith("loss")}
@@ -77,6 +94,7 @@ class LiveCurves(PNGFigure):
         if self.title:
             self.figure.suptitle(self.title, fontsize=10)
         self.image.value = self.to_png()
+        self._stale, self._last_render = False, time.monotonic()
 
     def _repr_mimebundle_(self, **kwargs):
         return self.image._repr_mimebundle_(**kwargs)
