@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 from .pipeline import grade_one
@@ -52,7 +51,7 @@ def _run_pool(jobs: list[dict], workers: int, on_result) -> list[dict]:
             for future in done:
                 try:
                     result = future.result()
-                except BrokenProcessPool:
+                except Exception:  # noqa: BLE001 - a broken pool (or result): retry it alone
                     lost.append(futures[future])
                     continue
                 on_result(futures[future], result)
