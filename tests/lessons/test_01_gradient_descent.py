@@ -1,7 +1,7 @@
 """Lesson 01: the source earns full marks, and plausible wrong answers lose only their points."""
 
-import pytest
-from lesson_harness import assert_loses_only, lesson_run
+from lesson_harness import assert_loses_only
+from wrong_answer_suite import lesson_suite
 
 LESSON = "01-gradient-descent"
 
@@ -42,23 +42,8 @@ WRONG_ANSWERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def run():
-    return lesson_run(LESSON)
-
-
-def test_source_earns_full_marks(run):
-    assert run.reference.score() == 14
-    assert set(run.reference.results) == {f"test_{g}" for g in run.solution_index}
-
-
-@pytest.mark.parametrize("grade_id, old, new, label", WRONG_ANSWERS,
-                         ids=[w[3] for w in WRONG_ANSWERS])
-def test_wrong_answer_loses_only_its_exercise(run, grade_id, old, new, label):
-    outcome = run.with_patch(grade_id, old, new)
-    assert_loses_only(outcome, {f"test_{grade_id}"}, label)
-    message = outcome.message(f"test_{grade_id}")
-    assert "expected" in message, f"{label}: the message does not say what was expected:\n{message}"
+run, test_source_earns_full_marks, test_wrong_answer_loses_only_its_exercise = \
+    lesson_suite(LESSON, 14, WRONG_ANSWERS)
 
 
 def test_messages_name_the_case_and_the_fix(run):
