@@ -25,6 +25,8 @@ def lab(course: Course, *, port: int | None = None, no_browser: bool = False,
         argv.append("--no-browser")
     if token is not None:
         argv.append(f"--IdentityProvider.token={token}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--allow-root")  # containers and CI run as root; JupyterLab refuses without
     argv += list(extra)
     log("starting: " + " ".join(argv[2:]))
     sys.stdout.flush()
