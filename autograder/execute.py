@@ -29,6 +29,7 @@ class Execution:
 
     status: str = "ok"
     completed: set[int] = field(default_factory=set)
+    failed: dict[int, str] = field(default_factory=dict)
     message: str = ""
     seconds: float = 0.0
     cells_seconds: float = 0.0
@@ -43,12 +44,26 @@ class LimitedClient(NotebookClient):
         self.output_limit = output_limit
         self.output_seen = 0
         self.overflowed = False
+        self.failed: dict[int, str] = {}
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
+        """Remember every cell whose reply says it raised, even when the error output is lost
+        (IPython prints a MemoryError's traceback to stderr when it cannot format it)."""
+        content = (exec_reply or {}).get("content", {})
+        if content.get("status") == "error":
+            ename, evalue = content.get('ename', 'Error'), content.get('evalue', '')
+            self.failed[cell_index] = f"{ename}: {evalue}"
+        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
         size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in
                                                         content.get("data", {}).values())
+        room = self.output_limit - self.output_seen
         self.output_seen += size
+        if self.output_seen > self.output_limit and room > 0 and "text" in content:
+            msg = {**msg, "content": {**content, "text": str(content["text"])[:room]}}
+            super().output(outs, msg, display_id, cell_index)
         if self.output_seen > self.output_limit:
             if not self.overflowed:
                 self.overflowed = True
@@ -120,7 +135,9 @@ def run(nb, scratch: Path, limits: Limits, *, sandbox: bool = True) -> Execution
         result.message = DEATH_MESSAGES.get(result.status, DEATH_MESSAGES["kernel_died"])
     finally:
         _shutdown(client, km)
-    if result.status == "ok" and _raised_memory_error(nb):
+    result.failed = dict(client.failed)
+    memory_error = any(m.startswith("MemoryError") for m in result.failed.values())
+    if result.status == "ok" and (memory_error or _raised_memory_error(nb)):
         result.status, result.message = "out_of_memory", "a cell ran out of memory (MemoryError)"
     if result.status == "ok" and client.overflowed:
         result.status = "output_limit"

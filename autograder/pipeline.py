@@ -117,8 +117,10 @@ def _grade(job: dict) -> dict:
         shutil.rmtree(scratch, ignore_errors=True)
     keep = [i for i, c in enumerate(nb.cells) if execute.PROBE_TAG not in c.metadata]
     completed = {keep.index(i) for i in run.completed if i in keep}
+    failed = {keep.index(i): e for i, e in run.failed.items() if i in keep}
     nb.cells = [nb.cells[i] for i in keep]
-    questions = scoring.score(nb, completed, run.message or "the notebook stopped before it")
+    questions = scoring.score(nb, completed, run.message or "the notebook stopped before it",
+                              failed)
     result = _blank({**job, "flags": sorted(set(flags)), "notes": job.get("notes", []) + notes},
                     run.status, run.message, questions)
     result["score"] = sum(q.points for q in questions)

@@ -28,8 +28,14 @@ def failure_message(cell) -> str:
     return ""
 
 
-def score(nb, completed: set[int], not_run_reason: str) -> list[Question]:
-    """One Question per test cell of `nb`, in notebook order."""
+def score(nb, completed: set[int], not_run_reason: str,
+          failed: dict[int, str] | None = None) -> list[Question]:
+    """One Question per test cell of `nb`, in notebook order.
+
+    `failed` maps cell indices whose execute reply reported an error to that error: a cell
+    fails when it has an error output *or* its reply says it raised.
+    """
+    failed = failed or {}
     questions = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or not C.is_test(cell):
@@ -39,7 +45,7 @@ def score(nb, completed: set[int], not_run_reason: str) -> list[Question]:
             questions.append(Question(C.grade_id(cell), 0.0, maximum, False,
                                       f"not run: {not_run_reason}"))
             continue
-        message = failure_message(cell)
+        message = failure_message(cell) or failed.get(index, "")
         passed = not message
         questions.append(Question(C.grade_id(cell), maximum if passed else 0.0, maximum, passed,
                                   message))
