@@ -11,7 +11,7 @@ from autograder.scoring import score
 HIDDEN = "check(1)\n### BEGIN HIDDEN TESTS\nsecret_case(42)\n### END HIDDEN TESTS\n"
 
 
-def test_cell(grade_id: str, points: float, outputs=(), source: str = HIDDEN):
+def graded_cell(grade_id: str, points: float, outputs=(), source: str = HIDDEN):
     cell = new_code_cell(source, metadata={"nbgrader": {
         "grade": True, "grade_id": grade_id, "points": points, "locked": True,
         "solution": False, "schema_version": 3, "task": False}})
@@ -24,10 +24,10 @@ def executed_notebook():
                        traceback=["Traceback ...", "secret_case(42)  <- hidden line", "..."])
     warning = new_output("stream", name="stderr", text="DeprecationWarning: old API\n")
     return nbformat.v4.new_notebook(cells=[
-        test_cell("test_ok", 2, [warning]),
-        test_cell("test_fail", 3, [error]),
-        test_cell("test_reply_error", 1),
-        test_cell("test_not_run", 4),
+        graded_cell("test_ok", 2, [warning]),
+        graded_cell("test_fail", 3, [error]),
+        graded_cell("test_reply_error", 1),
+        graded_cell("test_not_run", 4),
     ])
 
 
