@@ -99,7 +99,7 @@ def batch(tmp_path_factory):
     build_class(course, subs)
     out = tmp / "out"
     log = []
-    status = grade(course, subs, out, workers=2, limits=LIMITS, log=log.append, sandbox=False)
+    status = grade(course, subs, out, workers=2, limits=LIMITS, log=log.append)
     return {"course": course, "subs": subs, "out": out, "status": status, "log": log,
             "tmp": tmp}
 
@@ -198,12 +198,12 @@ def test_the_summary_counts_students_statuses_and_flags(batch):
 def test_a_rerun_grades_only_what_changed_and_accept_clears_flags(batch):
     course, subs, out = batch["course"], batch["subs"], batch["out"]
     log = []
-    assert grade(course, subs, out, workers=2, limits=LIMITS, log=log.append, sandbox=False) == 0
+    assert grade(course, subs, out, workers=2, limits=LIMITS, log=log.append) == 0
     assert "(0 graded now, 30 unchanged since the last run)" in "\n".join(log)
     blank = Student(course, subs, "blank")
     blank.write("fx-basics", blank.notebook("fx-basics"))
     log = []
-    assert grade(course, subs, out, workers=2, limits=LIMITS, accept=["slipper/fx-basics"], sandbox=False,
+    assert grade(course, subs, out, workers=2, limits=LIMITS, accept=["slipper/fx-basics"],
                  log=log.append) == 0
     assert "(1 graded now, 29 unchanged since the last run)" in "\n".join(log)
     rows = rows_by_key(out / "grades.csv")
