@@ -55,7 +55,6 @@ WATCHED_MODULES = ("numpy", "numpy.testing", "torch", "torch.testing", "math", "
 CHECKS_CAPTURED = {"_asarray": "asarray", "_isclose": "isclose", "_abs": "absolute",
                    "_argmax": "argmax", "_unravel": "unravel_index", "_isfinite": "isfinite",
                    "_ndarray": "ndarray"}
-EVENT_NAMES = ("pre_execute", "pre_run_cell", "post_execute", "post_run_cell", "shell_initialized")
 MONITOR_MARK = "__autograder_probe__"
 
 
@@ -74,7 +73,7 @@ class Scanner:
         if type(path) is not str:
             return False
         if path.startswith("<frozen ") and path.endswith(">"):
-            return path[8:-1] in sys.stdlib_module_names
+            return path[8:-1].split(".")[0] in sys.stdlib_module_names
         if path not in self._path_cache:
             real = self._realpath(path)
             self._path_cache[path] = self._isfile(real) and any(
@@ -116,7 +115,11 @@ class Scanner:
         return implementation is None or self._genuine(implementation, None, depth + 1)
 
     def genuine_type(self, cls, name=None, depth=0):
-        """A C (static) type, or a class all of whose own functions live in trusted files."""
+        """A C (static) type, or a class from a trusted module all of whose functions are too.
+
+        A class the notebook defines (module ``__main__``) is never library code, even one
+        without methods of its own.
+        """
         try:
             if name is not None and cls.__name__ != name:
                 return False
@@ -125,6 +128,12 @@ class Scanner:
             for klass in cls.__mro__:
                 if klass is object or not klass.__flags__ & HEAPTYPE:
                     continue
+                home = sys.modules.get(klass.__module__)
+                if home is None or klass.__module__ == "__main__":
+                    return False
+                path = getattr(home, "__file__", None)
+                if path is not None and not self.trusted_path(path):
+                    return False
                 for value in vars(klass).values():
                     if type(value) in (types.FunctionType, staticmethod, classmethod, property) \
                             and not self._genuine(value, None, depth + 1):
@@ -134,27 +143,43 @@ class Scanner:
             return False
 
     def genuine_module(self, mod, name):
-        """The real module `name`: its own functions belong to it and its file is trusted."""
+        """The real module `name`, loaded from its own trusted file.
+
+        Its spec's origin is its ``__file__``, the file is named after the module, and the
+        functions defined in that file (a fake module copies them) belong to this very object.
+        """
         try:
-            if not isinstance(mod, types.ModuleType) or mod.__dict__.get("__name__") != name:
+            if type(mod) is not types.ModuleType and not self.genuine_type(type(mod)):
                 return False
-            if not self.genuine_type(type(mod)):
+            if mod.__dict__.get("__name__") != name:
                 return False
-            origin = getattr(mod.__spec__, "origin", None) if mod.__spec__ else None
+            spec = mod.__dict__.get("__spec__")
+            origin = getattr(spec, "origin", None)
+            if origin in ("built-in", "frozen"):
+                return getattr(spec, "name", None) == name
             path = mod.__dict__.get("__file__")
-            if origin not in ("built-in", "frozen") and not (path and self.trusted_path(path)):
+            if not path or path != origin or not self.trusted_path(path):
                 return False
-            for value in list(mod.__dict__.values())[:400]:
-                kind = type(value)
-                if kind is types.FunctionType and value.__code__.co_filename == path:
-                    return value.__globals__ is mod.__dict__
-                owner = getattr(value, "__self__", None) if kind is types.BuiltinFunctionType \
-                    else None
-                if type(owner) is types.ModuleType and owner.__dict__.get("__name__") == name:
-                    return owner is mod
-            return True
+            stem = os.path.basename(path).split(".")[0]
+            if stem == "__init__":
+                stem = os.path.basename(os.path.dirname(path))
+            if stem != name.rpartition(".")[2]:
+                return False
+            return self._owns_functions(mod, path, name)
         except Exception:  # noqa: BLE001
             return False
+
+    @staticmethod
+    def _owns_functions(mod, path, name):
+        for value in list(mod.__dict__.values())[:1000]:
+            kind = type(value)
+            if kind is types.FunctionType and value.__code__.co_filename == path:
+                return value.__globals__ is mod.__dict__
+            owner = getattr(value, "__self__", None) if kind is types.BuiltinFunctionType \
+                else None
+            if type(owner) is types.ModuleType and owner.__dict__.get("__name__") == name:
+                return owner is mod
+        return "__builtins__" in mod.__dict__
 
 
 def _shell_objects(ip):
@@ -174,7 +199,6 @@ def hooks(ip):
         "ipython-hook:input_transformers_cleanup": list(ip.input_transformers_cleanup),
         "ipython-hook:input_transformers_post": list(ip.input_transformers_post),
         "ipython-hook:ast_transformers": list(ip.ast_transformers),
-        "ipython-hook:set_custom_exc": [ip.CustomTB] if ip.custom_exceptions else [],
         "sys-hook:excepthook": [sys.excepthook],
         "sys-hook:displayhook": [sys.displayhook],
         "sys-hook:meta_path": list(sys.meta_path),
@@ -214,7 +238,8 @@ def overrides(ip):
 
 def snapshot(ip):
     """What the first cell remembers: every hook and override present before student code."""
-    return {"hooks": hooks(ip), "overrides": overrides(ip)}
+    return {"hooks": hooks(ip), "overrides": overrides(ip),
+            "custom_exceptions": tuple(ip.custom_exceptions)}
 
 
 def _new(items, before):
@@ -242,6 +267,9 @@ def scan(ip, scanner, baseline, config, deep=False):
     for kind, items in hooks(ip).items():
         for item in _new(items, base_hooks.get(kind, [])):
             check(kind, lambda item=item: scanner.genuine(item))
+    # IPython wraps a custom exception handler in its own function, so any change counts.
+    base_custom = baseline["custom_exceptions"] if baseline else ()
+    check("ipython-hook:set_custom_exc", lambda: tuple(ip.custom_exceptions) == base_custom)
     base_over = baseline["overrides"] if baseline else {}
     for flag, value in overrides(ip).items():
         if base_over.get(flag) is not value:

@@ -287,7 +287,7 @@ def _path_flags(text: str) -> set[str]:
     if not any(c in text for c in "/\\*") and not text.startswith(".probe-"):
         return set()
     flags = {flag for needle, flag in PROTECTED_PATHS if needle in text}
-    if re.search(r"(^|[/\\])\.\.([/\\]|$)", text):
+    if re.search(r"(?<![\w.])\.\.(?=[/\\]|$)", text):
         flags.add("static:path:parent-dir")
     return flags
 
