@@ -1,5 +1,9 @@
 """`course check NOTEBOOK`: a student's self-check, graded exactly as `course grade` would,
-but against the visible tests only (the student version of the lesson is the reference)."""
+but against the visible tests only (the student version of the lesson is the reference).
+
+The reference is ``release/<id>/<id>.ipynb`` when it is up to date and untouched; when a
+student works in that very file (what `make lab` opens), a pristine copy is built aside.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 
 from .paths import Course, CourseError
 from .pipeline import grade_one
-from .release import scratch_release
+from .release import is_edited, is_stale, scratch_release
 
 
 def lesson_of(course: Course, notebook: Path) -> str:
@@ -28,7 +32,8 @@ def check(course: Course, notebook: Path, *, log=print) -> int:
         raise CourseError(f"{notebook}: no such notebook")
     lesson = lesson_of(course, notebook)
     with tempfile.TemporaryDirectory(prefix="course-check-") as tmp:
-        reference = scratch_release(course, [lesson], Path(tmp))
+        pristine = not is_stale(course, lesson) and not is_edited(course, lesson)
+        reference = course if pristine else scratch_release(course, [lesson], Path(tmp))
         result = grade_one({"student": "you", "assignment": lesson, "notebook": str(notebook),
                             "source": str(reference.release(lesson)),
                             "release": str(reference.release(lesson))})

@@ -26,6 +26,8 @@ from autograder_support import (
 from autograder.grade import grade
 from autograder.kernel import Limits
 
+pytestmark = [pytest.mark.slow]
+
 LIMITS = Limits(cell_timeout=4, notebook_timeout=60)
 WRONG = {**ANSWERS, "square": "def square(x):\n    return x + x\n",
          "count_positive": "def count_positive(values):\n"

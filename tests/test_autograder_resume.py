@@ -9,10 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from autograder_support import ANSWERS, Student, make_course, read_csv
 
 from autograder.grade import grade
 from autograder.kernel import Limits
+
+pytestmark = [pytest.mark.slow]
 
 COURSE = Path(sys.executable).parent / "course"
 WRONG = {**ANSWERS, "mean": "def mean(values):\n    return 0.0\n"}
@@ -41,7 +44,7 @@ def comparable(out: Path) -> list[tuple]:
 def test_interrupted_batches_resume_without_loss_or_duplicates(tmp_path):
     course = make_course(tmp_path)
     subs = tmp_path / "submitted"
-    for i in range(6):
+    for i in range(4):
         student = Student(course, subs, f"s{i}")
         student.write("fx-basics", student.notebook("fx-basics", WRONG if i % 2 else ANSWERS))
     reference = tmp_path / "reference"
@@ -57,7 +60,7 @@ def test_interrupted_batches_resume_without_loss_or_duplicates(tmp_path):
     assert first.returncode == 130
     assert "interrupted; results written so far are kept" in stderr
     done = len(list((out / "results").glob("*/*.json")))
-    assert 1 <= done < 6
+    assert 1 <= done < 4
 
     second = subprocess.Popen(command(course, subs, out), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
@@ -68,8 +71,8 @@ def test_interrupted_batches_resume_without_loss_or_duplicates(tmp_path):
     third = subprocess.run(command(course, subs, out), capture_output=True, text=True,
                            timeout=600)
     assert third.returncode == 0, third.stderr
-    assert "6 students, 6 notebooks" in third.stdout
+    assert "4 students, 4 notebooks" in third.stdout
     assert comparable(out) == comparable(reference)
     keys = [(r["student_id"], r["assignment"]) for r in read_csv(out / "grades.csv")]
-    assert len(keys) == len(set(keys)) == 6
-    assert [r["score"] for r in read_csv(out / "grades.csv")] == ["6", "3"] * 3
+    assert len(keys) == len(set(keys)) == 4
+    assert [r["score"] for r in read_csv(out / "grades.csv")] == ["6", "3"] * 2
