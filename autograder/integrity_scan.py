@@ -347,6 +347,34 @@ def _scan_user_namespace(ip, flags, scanner):
             flags.add(f"rigged-eq:{type(value).__qualname__}")
 
 
+def _protected(value, config):
+    """Whether a user variable holds something the tests import: a watched module or a check."""
+    if type(value) is types.ModuleType:
+        return value.__dict__.get("__name__") in WATCHED_MODULES
+    checks = sys.modules.get("course_lib.checks")
+    return type(value) is types.FunctionType and checks is not None and any(
+        checks.__dict__.get(name) is value for name in config["checks_functions"])
+
+
+def watch_names(ip, state):
+    """Flag a rebound name that held a module or check the (locked) import cell provided.
+
+    ``assert_close = lambda *a, **k: None`` in a student cell patches no module, yet the test
+    cells would call it; the monitor remembers each such name once it appears and flags the
+    name when it later refers to something else.
+    """
+    seen = state.setdefault("names", {})
+    for name, value in list(ip.user_ns.items()):
+        if name in seen:
+            if value is not seen[name]:
+                state["violations"].add(f"monkeypatch:user_ns.{name}")
+        elif not name.startswith("_") and _protected(value, state["config"]):
+            seen[name] = value
+    for name in seen:
+        if name not in ip.user_ns:
+            state["violations"].add(f"monkeypatch:user_ns.{name}")
+
+
 def _monitors(ip):
     return [c for callbacks in ip.events.callbacks.values() for c in callbacks
             if getattr(c, MONITOR_MARK, None) is not None]
@@ -363,6 +391,7 @@ def install(ip, config):
 
     def watch(*_):
         state["violations"] |= scan(ip, scanner, state["baseline"], config)
+        watch_names(ip, state)
 
     # After each cell: a patch applied for the tests and undone later is still seen, and a
     # student's own post_run_cell hook (which could undo it first) is itself a flag.
@@ -388,6 +417,7 @@ def report(ip, config):
     if state is None:
         flags.add("probe:monitor-removed")
     else:
+        watch_names(ip, state)
         flags |= state["violations"]
     open_, write, close, replace, dumps = state["io"] if state else (
         os.open, os.write, os.close, os.replace, json.dumps)

@@ -169,6 +169,13 @@ def test_rigged_answers_and_restored_patches_are_flagged(tmp_path):
         "monkeypatch:numpy.allclose", "rigged-eq:Answer", "rigged-eq:Sneaky"]
 
 
+def test_rebinding_an_imported_check_is_flagged(tmp_path):
+    imports = "import numpy as np\nfrom course_lib.checks import assert_close, check"
+    rebind = "assert_close = lambda *a, **k: None\ndel check\nnp = np"
+    assert probe(tmp_path, imports, rebind) == [
+        "monkeypatch:user_ns.assert_close", "monkeypatch:user_ns.check"]
+
+
 def test_removing_the_monitor_is_flagged(tmp_path):
     remove = """
         ip = get_ipython()
