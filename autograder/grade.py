@@ -79,9 +79,12 @@ def grade(course: Course, submissions: Path, out: Path, *, workers: int | None =
                           f"<student>/<assignment>/<assignment>.ipynb or <student>.zip inside)")
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
-    subs, warnings = discover(submissions, course.lessons(), out / "extracted")
+    subs, warnings = discover(submissions, course.lessons(), out / "extracted", exclude=(out,))
     for warning in warnings:
         log(f"note: {warning}")
+    if not subs:
+        log(f"note: no submission in {submissions} belongs to a lesson of this course "
+            f"({', '.join(course.lessons()) or 'none'})")
     assignments = sorted({s.assignment for s in subs})
     _ensure_gradebook(course, assignments, log)
     isolated, isolation = isolation_status() if sandbox else (False, "disabled")

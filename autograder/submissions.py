@@ -95,16 +95,18 @@ def _pick(folder: Path, assignment: str) -> tuple[Path | None, list[str]]:
     return chosen, [note]
 
 
-def discover(submissions: Path, assignments: list[str], extract_dir: Path
-             ) -> tuple[list[Submission], list[str]]:
+def discover(submissions: Path, assignments: list[str], extract_dir: Path,
+             exclude: tuple[Path, ...] = ()) -> tuple[list[Submission], list[str]]:
     """Every (student, assignment) for the assignments that at least one student handed in.
 
     Returns the submissions (sorted by student, then assignment) and warnings about entries
-    that were ignored.
+    that were ignored. Entries in `exclude` (the output folder, when it sits inside
+    SUBMISSIONS) are skipped.
     """
     known, warnings, students = set(assignments), [], {}
+    skip = {path.resolve() for path in exclude}
     for entry in sorted(submissions.iterdir()):
-        if not _visible(entry):
+        if not _visible(entry) or entry.resolve() in skip:
             continue
         if entry.is_dir():
             students[entry.name] = (entry, [], "")

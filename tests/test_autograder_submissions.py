@@ -98,3 +98,10 @@ def test_a_folder_wins_over_a_zip_of_the_same_student(subs, tmp_path):
     items, warnings = found(subs, tmp_path)
     assert items[("ann", "fx-basics")].notebook.read_text() == "folder"
     assert warnings == ["ann.zip: ignored, the folder ann/ is graded"]
+
+
+def test_an_output_folder_inside_submissions_is_not_a_student(subs, tmp_path):
+    touch(subs / "ann" / "fx-basics" / "fx-basics.ipynb")
+    touch(subs / "grading-out" / "fx-basics" / "fx-basics.ipynb")
+    items, _ = discover(subs, LESSONS, tmp_path / "x", exclude=(subs / "grading-out",))
+    assert [s.student for s in items] == ["ann"]
