@@ -50,14 +50,16 @@ TEXT_SIGNS = {**{name: f"static:ipython-hook:{name}" for name in (
 EXEC_FUNCTIONS = ("exec", "eval", "builtins.exec", "builtins.eval")
 
 
-def _student_cells(nb):
+def _code_cells(nb):
+    """(source, editable by the student) for every code cell."""
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("locked") or (meta.get("grade") and not meta.get("solution")):
-            continue
-        yield cell.get("source", "")
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(source)
+        yield source, not (meta.get("locked") or (meta.get("grade") and not meta.get("solution")))
 
 
 def _translate(source: str) -> str:
@@ -304,9 +306,17 @@ def static_flags(nb) -> list[str]:
     """Sorted ``static:`` flags for the student-editable code cells of notebook `nb`."""
     visitor = _Visitor()
     flags: set[str] = set()
-    for source in _student_cells(nb):
-        if isinstance(source, list):
-            source = "".join(source)
+    cells = list(_code_cells(nb))
+    for source, editable in cells:  # the import cell is locked, but its aliases count
+        if not editable:
+            for tree in _trees(source)[0]:
+                for node in ast.walk(tree):
+                    if isinstance(node, (ast.Import, ast.ImportFrom)):
+                        _Visitor.visit(visitor, node)
+    visitor.flags.clear()
+    for source, editable in cells:
+        if not editable:
+            continue
         trees, broken = _trees(source)
         for tree in trees:
             visitor.visit(tree)

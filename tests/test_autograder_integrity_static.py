@@ -103,6 +103,13 @@ def test_locked_instructor_cells_are_not_read():
     assert flags_of("import numpy as np\nnp.allclose = lambda *a, **k: True", locked=True) == []
 
 
+def test_aliases_come_from_locked_cells_too():
+    locked = nbformat.v4.new_code_cell("import numpy as np", metadata={"nbgrader": {
+        "locked": True, "grade": False, "solution": False, "grade_id": "imports"}})
+    nb = nbformat.v4.new_notebook(cells=[locked, nbformat.v4.new_code_cell("np.isclose = abs")])
+    assert static_flags(nb) == ["static:monkeypatch:numpy.isclose"]
+
+
 def test_aliases_carry_across_cells():
     assert flags_of("import numpy as xp", "xp.array_equal = None") == [
         "static:monkeypatch:numpy.array_equal"]
