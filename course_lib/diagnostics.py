@@ -36,7 +36,7 @@ ACTIVATIONS = {
     "linear": (nn.Identity, "linear"),
 }
 INIT_SCHEMES = ("zeros", "normal", "xavier", "kaiming")
-_ACTIVATION_TYPES = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid)
+_ACTIVATION_TYPES = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.Sigmoid, nn.Identity)  # Identity: "linear"
 
 
 def _check_choice(kind: str, value: str, choices) -> None:
