@@ -162,10 +162,44 @@ def assert_equal(got, expected, *, name: str = "value", hint: str | None = None)
               f"got {_describe_type(got)} ({got!r})", hint)
     if isinstance(got, _REAL_TYPES):
         same = int(got) == int(expected) if isinstance(got, numbers.Integral) else got == expected
+    elif type(got) in _CONTAINERS:
+        same = _same_items(got, expected)
     else:
         same = got == expected
     if type(same) is not bool or not same:
         _fail(f"{name}: expected {_fmt(expected)}, got {_fmt(got)}", hint)
+
+
+_CONTAINERS = (list, tuple, dict)
+
+
+def _same_items(got, expected) -> bool:
+    """Element-wise equality of containers whose elements have the expected elements' types.
+
+    ``(Rigged(),) == (3,)`` calls ``Rigged.__eq__``, so a tuple of objects that claim to equal
+    anything would pass a plain ``==``; requiring each element's exact type closes that.
+    """
+    if type(got) is not type(expected) or len(got) != len(expected):
+        return False
+    if type(got) is dict:
+        if set(map(type, got)) - {str, int, bool, tuple} or set(got) != set(expected):
+            return False
+        return all(_same_value(got[k], expected[k]) for k in expected)
+    return all(_same_value(g, e) for g, e in zip(got, expected, strict=True))
+
+
+def _same_value(got, expected) -> bool:
+    if _plain_int(got) and _plain_int(expected):
+        return int(got) == int(expected)
+    if type(got) is not type(expected):
+        return False
+    if type(got) in _CONTAINERS:
+        return _same_items(got, expected)
+    return (got == expected) is True
+
+
+def _plain_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and type(value).__module__ in ("builtins", "numpy")
 
 
 def assert_between(got, low: float, high: float, *, name: str = "value",
