@@ -4,7 +4,8 @@ residual connections keep the gradient alive) hold over several seeds."""
 
 import numpy as np
 import pytest
-from lesson_harness import assert_loses_only, lesson_run
+from placeholder_check import assert_placeholder_loses_only_its_points
+from wrong_answer_suite import lesson_suite
 
 from course_lib.stability import (
     compare_batch_norm,
@@ -16,16 +17,6 @@ from course_lib.stability import (
 )
 
 LESSON = "09-batchnorm-clipping"
-
-
-@pytest.fixture(scope="module")
-def run():
-    return lesson_run(LESSON)
-
-
-def test_source_notebook_earns_full_marks(run):
-    assert run.reference.lost() == set()
-    assert run.reference.score() == 9
 
 
 FORWARD_WRONG = {
@@ -75,34 +66,17 @@ CLIP_WRONG = {
 }
 
 
-@pytest.mark.parametrize("label", FORWARD_WRONG)
-def test_wrong_batch_norm_forward_loses_only_its_points(run, label):
-    old, new = FORWARD_WRONG[label]
-    assert_loses_only(run.with_patch("batch_norm_forward", old, new),
-                      "test_batch_norm_forward", label)
+WRONG = {"batch_norm_forward": FORWARD_WRONG, "batch_norm_backward": BACKWARD_WRONG,
+         "clip_grad_norm": CLIP_WRONG}
+WRONG_ANSWERS = [(grade_id, old, new, label) for grade_id, variants in WRONG.items()
+                 for label, (old, new) in variants.items()]
+run, test_source_earns_full_marks, test_wrong_answer_loses_only_its_exercise = \
+    lesson_suite(LESSON, 9, WRONG_ANSWERS)
 
 
-@pytest.mark.parametrize("label", BACKWARD_WRONG)
-def test_wrong_batch_norm_backward_loses_only_its_points(run, label):
-    old, new = BACKWARD_WRONG[label]
-    assert_loses_only(run.with_patch("batch_norm_backward", old, new),
-                      "test_batch_norm_backward", label)
-
-
-@pytest.mark.parametrize("label", CLIP_WRONG)
-def test_wrong_clipping_loses_only_its_points(run, label):
-    old, new = CLIP_WRONG[label]
-    assert_loses_only(run.with_patch("clip_grad_norm", old, new), "test_clip_grad_norm", label)
-
-
-def test_unimplemented_exercises_lose_only_their_points(run):
-    placeholder = "raise NotImplementedError()"
-    for grade_id in ("batch_norm_forward", "batch_norm_backward", "clip_grad_norm"):
-        source = run.solution_source(grade_id)
-        header = source[:source.index("### BEGIN SOLUTION")]
-        outcome = run.with_answer(grade_id, header + placeholder + "\n")
-        assert_loses_only(outcome, run.test_ids_of(grade_id), f"{grade_id} not implemented")
-        assert "not implemented yet" in outcome.message(run.test_ids_of(grade_id)[0])
+@pytest.mark.parametrize("grade_id", sorted(WRONG))
+def test_unimplemented_exercise_loses_only_its_points(run, grade_id):
+    assert_placeholder_loses_only_its_points(run, grade_id)
 
 
 SEEDS = (0, 1, 2)
