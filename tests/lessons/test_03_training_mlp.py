@@ -1,5 +1,6 @@
 """Lesson 03: the source earns full marks, and plausible wrong answers lose only their points."""
 
+import pytest
 from wrong_answer_suite import lesson_suite
 
 LESSON = "03-training-mlp"
@@ -42,6 +43,7 @@ run, test_source_earns_full_marks, test_wrong_answer_loses_only_its_exercise = \
     lesson_suite(LESSON, 12, WRONG_ANSWERS)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the wrong answer overflows, by design
 def test_overflow_message_points_at_the_max_trick(run):
     outcome = run.with_patch("softmax_cross_entropy",
                              "shifted = logits - logits.max(axis=1, keepdims=True)",
