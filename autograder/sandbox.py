@@ -28,7 +28,7 @@ from pathlib import Path
 from jupyter_client import KernelManager
 
 from . import sandbox_command as cmd
-from .sandbox_monitor import DiskWatchdog, OutputTail, kill_group
+from .sandbox_monitor import DiskWatchdog, OutputTail, kill_group, private_memory
 
 BWRAP_ENV = "COURSE_BWRAP"
 """Path of the bwrap binary to use; set it to ``none`` to force the unsandboxed fallback."""
@@ -230,9 +230,27 @@ class SandboxedKernelManager(KernelManager):
     def kill_reason(self) -> str | None:
         return self._watchdog.reason if self._watchdog is not None else None
 
-    def death_status(self) -> str:
-        """:func:`classify_death` applied to this kernel."""
-        return classify_death(self.exit_code(), self.output_tail(), self.kill_reason)
+    def at_memory_cap(self) -> bool:
+        """Whether a process of this sandbox holds at least 90% of the memory cap right now.
+
+        A kernel that filled its memory and kept it (``hog.append`` until MemoryError) often
+        stops answering instead of dying: nbclient then reports a dead kernel (its heartbeat
+        is lost) or a timeout, while the process is alive and full.
+        """
+        if self._process is None or self._process.poll() is not None:
+            return False
+        return private_memory(self._process.pid) >= 0.9 * self.spec.memory_bytes
+
+    def death_status(self, text: str = "") -> str:
+        """:func:`classify_death` for this kernel, before it is shut down.
+
+        `text` is anything else the caller saw (the cells' outputs); a kernel that is still
+        running but unresponsive at its memory cap counts as out of memory.
+        """
+        if self.at_memory_cap():
+            return "out_of_memory"
+        return classify_death(self.exit_code(), self.output_tail() + "\n" + text,
+                              self.kill_reason)
 
 
 def make_kernel_manager(spec: SandboxSpec, kernel_name: str = "python3") -> KernelManager:

@@ -97,6 +97,41 @@ class DiskWatchdog:
         self._stop.set()
 
 
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (the sandbox's processes hang under bwrap)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                # the command name may contain spaces: the ppid follows the last ')'
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def private_memory(pid: int) -> int:
+    """The largest private data size (VmData, bytes) among `pid` and its descendants."""
+    largest = 0
+    for proc in descendants(pid):
+        try:
+            with open(f"/proc/{proc}/status") as status:
+                for line in status:
+                    if line.startswith("VmData:"):
+                        largest = max(largest, int(line.split()[1]) * 1024)
+        except (OSError, ValueError):
+            continue
+    return largest
+
+
 def kill_group(pid: int | None) -> None:
     """SIGKILL the process group led by `pid` (bwrap takes the sandbox down with it)."""
     if pid is None:

@@ -50,6 +50,7 @@ class Run:
     output_tail: str = ""
     uid: int | None = None
     output_bytes: int = 0
+    exit_code: int | None = None
 
     def facts(self, index: int) -> dict:
         """The JSON object the cell printed last (cells report facts as one JSON line)."""
@@ -125,8 +126,9 @@ def run_cells(spec: SandboxSpec, sources: list[str], *, timeout: int = 60,
         run.died = True
     finally:
         run.output_bytes, run.timed_out = client.seen, client.timed_out
+        run.death_status = km.death_status() if run.died else None  # before we kill it
         km.shutdown_kernel(now=True)
-        run.death_status = km.death_status() if run.died else None
+        run.exit_code = km.exit_code()
         run.output_tail = km.output_tail()
     return run
 

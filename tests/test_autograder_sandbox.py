@@ -173,6 +173,21 @@ def test_memory_and_fork_bombs_are_contained(tmp_path):
     assert processes_of(run.uid) == []  # nothing outlives the sandbox
 
 
+def test_a_kernel_that_fills_its_memory_and_holds_it_is_seen_at_the_cap(tmp_path):
+    spec = SandboxSpec(scratch=tmp_path / "s", memory_bytes=1 * GIB)
+    at_cap = []
+    run = run_cells(spec, [GROWING_LIST, "del hog", ALIVE], timeout=20,
+                    during=lambda km, index: at_cap.append(km.at_memory_cap()))
+    assert "MemoryError" in run.text(0)
+    # Full after the bomb, so a kernel that stops answering now is diagnosed out_of_memory
+    # (km.death_status); once the memory is released it is not at the cap any more.
+    assert at_cap[:2] == [True, False]
+    if run.died:
+        assert run.death_status == "out_of_memory"
+    else:
+        assert run.facts(2) == {"alive": True}
+
+
 def test_infinite_loops_are_interruptible_and_killable(tmp_path):
     deaf = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" + INFINITE_LOOP
     run = run_cells(SandboxSpec(scratch=tmp_path / "s"), [ALIVE, INFINITE_LOOP, ALIVE, deaf],
