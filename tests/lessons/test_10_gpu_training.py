@@ -3,20 +3,10 @@ points (a forgotten zero_grad or autocast, a timer that forgets to synchronise, 
 that peeks at the test split, a run that never stops early)."""
 
 import pytest
-from lesson_harness import assert_loses_only, lesson_run
+from placeholder_check import assert_placeholder_loses_only_its_points
+from wrong_answer_suite import lesson_suite
 
 LESSON = "10-gpu-training"
-
-
-@pytest.fixture(scope="module")
-def run():
-    return lesson_run(LESSON)
-
-
-def test_source_notebook_earns_full_marks(run):
-    assert run.reference.lost() == set()
-    assert run.reference.score() == 11
-
 
 WRONG = {
     "train_step": {
@@ -61,21 +51,12 @@ WRONG = {
             'EarlyStopping(monitor="val_loss"', 'EarlyStopping(monitor="loss"'),
     },
 }
-CASES = [(gid, label) for gid, variants in WRONG.items() for label in variants]
-
-
-@pytest.mark.parametrize("grade_id, label", CASES)
-def test_wrong_answer_loses_only_its_exercise(run, grade_id, label):
-    old, new = WRONG[grade_id][label]
-    assert_loses_only(run.with_patch(grade_id, old, new), f"test_{grade_id}", label)
+WRONG_ANSWERS = [(grade_id, old, new, label) for grade_id, variants in WRONG.items()
+                 for label, (old, new) in variants.items()]
+run, test_source_earns_full_marks, test_wrong_answer_loses_only_its_exercise = \
+    lesson_suite(LESSON, 11, WRONG_ANSWERS)
 
 
 @pytest.mark.parametrize("grade_id", sorted(WRONG))
 def test_unimplemented_exercise_loses_only_its_points(run, grade_id):
-    source = run.solution_source(grade_id)
-    start, end = source.index("    ### BEGIN SOLUTION"), source.index("### END SOLUTION")
-    placeholder = (source[:start] + "    raise NotImplementedError()\n"
-                   + source[end + len("### END SOLUTION"):])
-    outcome = run.with_answer(grade_id, placeholder)
-    assert_loses_only(outcome, f"test_{grade_id}", f"{grade_id} not implemented")
-    assert "not implemented yet" in outcome.message(f"test_{grade_id}")
+    assert_placeholder_loses_only_its_points(run, grade_id)
