@@ -18,7 +18,8 @@ import torch
 from torch.nn import functional as F
 
 __all__ = ["shift", "random_shift", "rotate", "random_rotation", "random_crop", "add_noise",
-           "cutout", "Compose", "AugmentedLoader", "make_transform", "TRANSFORMS"]
+           "cutout", "Compose", "AugmentedLoader", "make_transform", "TRANSFORMS",
+           "lesson_pipeline", "small_mlp", "train_on_subset"]
 
 
 def _check_images(images: torch.Tensor, name: str = "images") -> None:
@@ -190,3 +191,43 @@ def make_transform(name: str, strength, image_size: int = 16):
     elif param in ("max_shift", "size"):
         params = {param: int(strength)}
     return _partial(fn, name, **params)
+
+
+def lesson_pipeline():
+    """Lesson 06's augmentation: a shift of up to 2 pixels, then a tilt of up to 10 degrees."""
+    return Compose([make_transform("shift", 2), make_transform("rotation", 10)])
+
+
+def small_mlp():
+    """256 -> 128 -> 10 fully connected network: no built-in notion that shifted digits match."""
+    from torch import nn
+
+    return nn.Sequential(nn.Flatten(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def train_on_subset(transform=None, seed: int = 0, *, epochs: int = 60, per_class: int = 10,
+                    progress: bool = False):
+    """Lesson 06's experiment: `small_mlp` on `per_class` jittered digits of each class.
+
+    The first 500 of the other digits are the validation set. `transform` (None: none) is
+    applied on the fly to the training batches only. Returns ``(model, history)``.
+    """
+    from torch import nn
+    from torch.utils.data import TensorDataset
+
+    from course_lib.data.images import labelled_subset, load_digit_images
+    from course_lib.training import fit, make_loader, seed_everything
+
+    x_train, y_train, x_val, y_val = labelled_subset(*load_digit_images(jitter=True),
+                                                     per_class=per_class, seed=seed)
+    seed_everything(seed)
+    model = small_mlp()
+    train_loader = make_loader(TensorDataset(x_train, y_train), batch_size=50, shuffle=True,
+                               seed=seed)
+    if transform is not None:
+        train_loader = AugmentedLoader(train_loader, transform, seed=seed)
+    val_loader = make_loader(TensorDataset(x_val[:500], y_val[:500]), batch_size=500)
+    history = fit(model, train_loader, val_loader, epochs=epochs,
+                  optimizer=torch.optim.Adam(model.parameters(), lr=3e-3),
+                  loss_fn=nn.CrossEntropyLoss(), progress=progress)
+    return model, history

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["History"]
+from course_lib.plotting._canvas import PNGFigure
+
+__all__ = ["History", "HistoryFigure"]
+
+
+class HistoryFigure(PNGFigure):
+    """The figure of `History.plot`: shown as PNG, with the matplotlib axes at hand."""
+
+    @property
+    def axes(self):
+        return self.figure.axes
+
+    def savefig(self, *args, **kwargs):
+        return self.figure.savefig(*args, **kwargs)
 
 
 class History:
@@ -60,10 +73,12 @@ class History:
     def plot(self, keys=None, *, figsize=None):
         """Plot loss and each metric against epochs, training and validation side by side.
 
-        Returns the matplotlib figure (one panel per quantity). `keys` restricts the panels,
-        e.g. ``history.plot(["loss"])``.
+        Returns a :class:`HistoryFigure`: it displays once as a PNG in a notebook (it is not
+        registered with pyplot, so it is not shown a second time at the end of the cell), and
+        ``.figure`` / ``.axes`` give the matplotlib objects. `keys` restricts the panels, e.g.
+        ``history.plot(["loss"])``.
         """
-        import matplotlib.pyplot as plt
+        from course_lib.plotting._canvas import new_figure  # matplotlib only when plotting
 
         names = [k for k in self.history if not k.startswith("val_") and k != "lr"]
         names += [k[4:] for k in self.history if k.startswith("val_") and k[4:] not in names]
@@ -71,8 +86,8 @@ class History:
             names = [k for k in names if k in keys]
         if not names:
             raise ValueError(f"nothing to plot: recorded {sorted(self.history)}, keys={keys}")
-        fig, axes = plt.subplots(1, len(names), figsize=figsize or (4.2 * len(names), 3.2),
-                                 squeeze=False)
+        fig = new_figure(figsize=figsize or (4.2 * len(names), 3.2))
+        axes = fig.subplots(1, len(names), squeeze=False)
         for ax, name in zip(axes[0], names, strict=True):
             for key, label in ((name, "train"), (f"val_{name}", "validation")):
                 if key in self.history:
@@ -81,8 +96,7 @@ class History:
             ax.set_title(name)
             ax.legend()
             ax.grid(alpha=0.3)
-        fig.tight_layout()
-        return fig
+        return HistoryFigure(fig)
 
     def __repr__(self) -> str:
         last = ", ".join(f"{k}={v:.4g}" for k, v in self.last().items())

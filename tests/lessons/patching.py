@@ -1,0 +1,54 @@
+"""Wrong answers as edits of a solution cell, and the checks the lesson tests apply to them.
+
+A wrong answer is a list of ``(text in the solution, replacement)`` edits of one solution cell;
+it must lose exactly the test cells listed for it, and the first of them must say something a
+student can act on (the `words`). An unanswered exercise is the release's placeholder (every
+solution region replaced by ``raise NotImplementedError()``) and must lose exactly its own tests.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lesson_harness import LessonRun, assert_loses_only
+
+
+def patched(run: LessonRun, grade_id: str, edits) -> str:
+    """The solution of `grade_id` with every ``(old, new)`` edit applied (old must occur)."""
+    source = run.solution_source(grade_id)
+    for old, new in edits:
+        assert old in source, f"{grade_id}: {old!r} does not occur in the solution"
+        source = source.replace(old, new)
+    return source
+
+
+def unanswered(source: str) -> str:
+    """What the release puts in a solution cell: each solution region becomes a raise."""
+    return re.sub(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION",
+                  r"\1raise NotImplementedError()", source, flags=re.S)
+
+
+def check_wrong_answer(run: LessonRun, test_order, grade_id, edits, label, lost, words) -> None:
+    """The wrong answer loses exactly `lost`; the first lost test's message contains `words`."""
+    outcome = run.with_answer(grade_id, patched(run, grade_id, edits))
+    assert_loses_only(outcome, lost, label)
+    first = next(g for g in test_order if g in lost)
+    message = outcome.message(first)
+    assert words in message, f"{label}: the failure message does not mention {words!r}:\n{message}"
+
+
+def check_unanswered(run: LessonRun, test_order, grade_id, tests) -> None:
+    """An unanswered exercise loses exactly its `tests`, saying it is not implemented yet."""
+    outcome = run.with_answer(grade_id, unanswered(run.solution_source(grade_id)))
+    assert_loses_only(outcome, tests, f"{grade_id} not implemented")
+    first = next(g for g in test_order if g in tests)
+    assert "not implemented yet" in outcome.message(first), outcome.message(first)
+
+
+def check_source(run: LessonRun, points: dict, exercise_tests: dict) -> None:
+    """The source earns every point, and each exercise is followed by exactly its tests."""
+    assert {g: r.points for g, r in run.reference.results.items()} == points
+    assert run.reference.score() == sum(points.values())
+    assert set(run.solution_index) == set(exercise_tests)
+    for grade_id, tests in exercise_tests.items():
+        assert set(run.test_ids_of(grade_id)) == tests, grade_id
