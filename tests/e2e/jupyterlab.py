@@ -121,7 +121,10 @@ class LabPage:
 
     def open(self, timeout_ms: int = 90_000) -> None:
         path = f"{self.lesson_id}/{self.lesson_id}.ipynb"
-        self.page.goto(f"{self.server.base_url}/lab/tree/{path}?token={self.server.token}")
+        # A workspace of its own (reset), so JupyterLab does not reopen the previous lesson.
+        workspace = f"e2e-{self.lesson_id}"
+        self.page.goto(f"{self.server.base_url}/lab/workspaces/{workspace}/tree/{path}"
+                       f"?reset&token={self.server.token}")
         self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
         self.wait_idle(timeout_ms)
 
