@@ -54,6 +54,14 @@ def hostile_answers(course, subs) -> dict[str, dict[str, str]]:
         "excuser": {"count_positive": "def count_positive(values):\n    return 0\n"
                                       "get_ipython().set_custom_exc((AssertionError,), "
                                       "lambda *a, **k: None)\n"},
+        # Cheats where the static reader cannot see it, then kills the kernel as the probe
+        # starts: the missing report is the only evidence, so it must be a flag.
+        "probe_killer": {"count_positive": "def count_positive(values):\n    return 0\n"
+                                           "globals()['assert_' + 'equal'] = lambda *a, **k: 0\n"
+                                           "import os\nip = get_ipython()\n"
+                                           "getattr(getattr(ip, 'ev' + 'ents'), 'reg' + 'ister')("
+                                           "'pre_run_cell', lambda info: os._exit(0) if "
+                                           "'integrity' in info.raw_cell else None)\n"},
         "rigger": {"count_positive": "class Yes(int):\n    def __eq__(self, other):\n"
                                      "        return True\n"
                                      "def count_positive(values):\n    return Yes(0)\n"},
@@ -78,6 +86,7 @@ EXPECTED = {
     "rebinder": (6, "ok", "monkeypatch:user_ns.assert_close;monkeypatch:user_ns.assert_equal"),
     "excuser": (5, "ok", "ipython-hook:set_custom_exc;static:ipython-hook:set_custom_exc"),
     "rigger": (5, "ok", "static:rigged-eq"),
+    "probe_killer": (6, "kernel_died", "probe:no-report"),
 }
 
 
@@ -111,12 +120,32 @@ def test_the_batch_completes(batch):
     assert batch["status"] == 0
 
 
-def test_every_hostile_row_has_its_exact_outcome(batch):
+def outcomes(batch, students) -> tuple[dict, dict]:
+    """(got, expected) as {student: (raw points, status, flags, score)} for `students`."""
     rows = {k[0]: r for k, r in batch["rows"].items() if k[1] == "fx-basics"}
-    got = {s: (float(r["raw_score"]), r["status"], r["flags"]) for s, r in rows.items()}
-    assert got == {s: (float(p), st, f) for s, (p, st, f) in EXPECTED.items()}
-    for student, (points, _, flags) in EXPECTED.items():
-        assert float(rows[student]["score"]) == (0 if flags else points), student
+    got = {s: (float(rows[s]["raw_score"]), rows[s]["status"], rows[s]["flags"],
+               float(rows[s]["score"])) for s in students}
+    want = {s: (float(EXPECTED[s][0]), EXPECTED[s][1], EXPECTED[s][2],
+                0.0 if EXPECTED[s][2] else float(EXPECTED[s][0])) for s in students}
+    return got, want
+
+
+def test_every_hostile_row_has_its_exact_outcome(batch):
+    rows = {k[0] for k in batch["rows"] if k[1] == "fx-basics"}
+    assert rows == set(EXPECTED)
+    got, want = outcomes(batch, sorted(set(EXPECTED) - {"flooder", "probe_killer"}))
+    assert got == want
+
+
+def test_an_output_flood_ends_as_output_limit(batch):
+    got, want = outcomes(batch, ["flooder"])
+    assert got == want
+
+
+def test_a_missing_probe_report_is_a_flag(batch):
+    """A kernel that dies as the last probe starts hides whatever it patched: flag it."""
+    got, want = outcomes(batch, ["probe_killer"])
+    assert got == want
 
 
 def test_nothing_outside_the_scratch_folders_changed(batch):
