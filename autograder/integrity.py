@@ -16,6 +16,7 @@ accepts it):
 ``sys-hook:<what>``       ``sys.excepthook``/``displayhook``/``settrace``/``setprofile``,
                           ``sys.meta_path``/``path_hooks`` additions
 ``monkeypatch:<name>``    a function or type tests rely on is not the library's own
+                          (``user_ns.<name>``: a name the import cell bound was rebound)
 ``sys.modules:<name>``    the module object is not the genuine one from its file
 ``rigged-eq:<class>``     a variable's class claims to equal an unrelated object
 ``probe:no-report``       the last probe cell did not run or its report is missing
