@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import nbformat
 from tqdm import tqdm
 
 from . import journal as J
@@ -23,6 +24,7 @@ from .kernel import Limits, isolation_status
 from .paths import Course, CourseError
 from .release import ensure_released
 from .runner import run_jobs
+from .scoring import max_score
 from .submissions import discover
 from .summary import summarize
 
@@ -31,11 +33,13 @@ CSV_REFRESH_S = 5.0
 
 def _jobs(course: Course, subs, out: Path, limits: Limits, sandbox: bool) -> list[dict]:
     jobs = []
-    versions = {}
+    versions, maxima = {}, {}
     for sub in subs:
         if sub.assignment not in versions:
             versions[sub.assignment] = J.grader_version(course.source(sub.assignment),
                                                         asdict(limits))
+            maxima[sub.assignment] = max_score(nbformat.read(course.source(sub.assignment),
+                                                             as_version=4))
         rel = Path(sub.student) / sub.assignment / f"{sub.assignment}"
         jobs.append({
             "student": sub.student, "assignment": sub.assignment,
@@ -46,13 +50,14 @@ def _jobs(course: Course, subs, out: Path, limits: Limits, sandbox: bool) -> lis
             "limits": asdict(limits), "sandbox": sandbox,
             "feedback": str(out / "feedback" / f"{rel}.html"),
             "autograded": str(out / "autograded" / f"{rel}.ipynb"),
-            "key": f"{sub.sha256}:{versions[sub.assignment]}"})
+            "key": f"{sub.sha256}:{versions[sub.assignment]}",
+            "max_score": maxima[sub.assignment]})
     return jobs
 
 
 def _crash_result(job: dict) -> dict:
     return {"student_id": job["student"], "assignment": job["assignment"],
-            "status": "grader_error", "score": 0.0, "max_score": 0.0, "questions": [],
+            "status": "grader_error", "score": 0.0, "max_score": job["max_score"], "questions": [],
             "flags": [], "notes": job["notes"], "duration_s": 0.0, "execution_s": 0.0,
             "message": "the grading worker process died twice on this notebook"}
 
