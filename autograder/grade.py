@@ -50,6 +50,8 @@ def _jobs(course: Course, subs, out: Path, limits: Limits, sandbox: bool) -> lis
             "limits": asdict(limits), "sandbox": sandbox,
             "feedback": str(out / "feedback" / f"{rel}.html"),
             "autograded": str(out / "autograded" / f"{rel}.ipynb"),
+            # nbgrader's own place for it, where formgrader looks for the graded notebook
+            "autograded_copies": [str(course.root / "autograded" / f"{rel}.ipynb")],
             "key": f"{sub.sha256}:{versions[sub.assignment]}",
             "max_score": maxima[sub.assignment]})
     return jobs

@@ -126,8 +126,10 @@ def _grade(job: dict) -> dict:
     result["score"] = sum(q.points for q in questions)
     result["execution_s"] = round(run.seconds, 3)
     result["cells_s"] = round(run.cells_seconds, 3)
-    if job.get("autograded"):
-        atomic_write(Path(job["autograded"]), nbformat.writes(nb))
+    paths = [p for p in [job.get("autograded"), *job.get("autograded_copies", [])] if p]
+    text = nbformat.writes(nb) if paths else ""
+    for path in paths:
+        atomic_write(Path(path), text)
     result["_nb"] = nb
     return result
 

@@ -180,6 +180,15 @@ def test_feedback_shows_results_and_messages_but_no_hidden_test_code(batch):
     assert "square(-2.5)" not in honest and "(hidden tests)" in honest
 
 
+def test_graded_notebooks_are_kept_for_the_instructor_and_formgrader(batch):
+    for root in (batch["out"], batch["course"].root):
+        graded = nbformat.read(root / "autograded" / "honest" / "fx-basics" / "fx-basics.ipynb",
+                               as_version=4)
+        assert any("BEGIN HIDDEN TESTS" in c.source for c in graded.cells)
+        assert any(o.get("output_type") == "stream" for c in graded.cells
+                   if c.cell_type == "code" for o in c.outputs)
+
+
 def test_results_land_in_the_nbgrader_gradebook(batch):
     from nbgrader.api import Gradebook
 
