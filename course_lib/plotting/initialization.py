@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from course_lib.plotting._canvas import PNGFigure, new_figure
 
@@ -32,6 +33,7 @@ def _style_std_axes(ax_act, ax_grad) -> None:
         ax.set_yscale("log")
         ax.set(title=title, xlabel="layer (1 = next to the input)", ylabel=ylabel)
         ax.grid(True, which="both", alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.title.set_fontsize(10)
 
 

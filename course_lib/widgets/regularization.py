@@ -1,7 +1,7 @@
 """The regularization explorer: dropout probability and weight decay against the generalization gap
 (lesson 05).
 
-Each setting trains `course_lib.regularization.regularization_run` once (100 full-batch epochs
+Each setting trains `course_lib.regularization.regularization_run` once (70 full-batch epochs
 of a 3 x 128 MLP on 100 digits, a fraction of a second) and caches it, so returning to a setting
 only redraws. The unregularized run is always drawn in grey for comparison. Tests set
 ``explorer.controls["dropout"].value`` / ``["weight_decay"]`` and read ``explorer.run``,
