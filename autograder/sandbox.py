@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -166,6 +167,9 @@ class SandboxedKernelManager(KernelManager):
 
     def __init__(self, spec: SandboxSpec, *, bwrap: str | None, uid: int | None, **kwargs):
         self._ipc_dir = Path(tempfile.mkdtemp(prefix="agk-", dir="/tmp"))
+        # Removed at shutdown, or when this manager is collected (a kernel that was never
+        # started, or died before the caller shut it down, leaves no socket folder behind).
+        weakref.finalize(self, shutil.rmtree, str(self._ipc_dir), True)
         # nbclient awaits the client's get_msg to enforce cell timeouts; a blocking client
         # would wait forever on a silent infinite loop, so hand out asyncio clients.
         super().__init__(transport="ipc", ip=str(self._ipc_dir / "k"),
