@@ -25,6 +25,18 @@ def _positive(values) -> np.ndarray:
     return np.where(np.isfinite(values), np.maximum(values, _TINY), np.nan)
 
 
+def _span_decades(ax, values, decades: float = 2.0) -> None:
+    """Show at least `decades` orders of magnitude, so a nearly flat line looks flat."""
+    values = _positive(values)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    low, high = float(values.min()), float(values.max())
+    if high / low < 10**decades:
+        middle = np.sqrt(low * high)
+        ax.set_ylim(middle / 10 ** (decades / 2), middle * 10 ** (decades / 2))
+
+
 def _style_std_axes(ax_act, ax_grad) -> None:
     for ax, title, ylabel in ((ax_act, "Forward: spread of each layer's output",
                                "std of layer output z"),
@@ -78,6 +90,7 @@ class LayerStatsPlot(PNGFigure):
             ax.clear()
             ax.plot(layers, _positive(values), "o-", color=color, markersize=3)
             ax.set_xlim(0.5, stats.depth + 0.5)
+            _span_decades(ax, values)
         _style_std_axes(self.ax_act, self.ax_grad)
         self.ax_grad.set_title("Backward: std of dL/dz", fontsize=10)
         if label:
@@ -88,8 +101,9 @@ class LayerStatsPlot(PNGFigure):
             ax.set_axis_on()
             values = np.asarray(stats.activations[index], dtype=float).ravel()
             values = values[np.isfinite(values)]
-            if values.size:
-                ax.hist(values, bins=40, color="tab:green", alpha=0.8)
+            if values.size:  # one filled step artist: far cheaper to redraw than 40 bars
+                counts, edges = np.histogram(values, bins=40)
+                ax.stairs(counts, edges, fill=True, color="tab:green", alpha=0.8)
             ax.set_title(f"hidden layer {index + 1}: activations", fontsize=9)
             ax.tick_params(labelsize=7)
         for ax in self.ax_hist[len(chosen):]:
