@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 from jupyter_client.asynchronous import AsyncKernelClient
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -67,9 +68,9 @@ class LimitedClient(NotebookClient):
         if self.output_seen > self.output_limit:
             if not self.overflowed:
                 self.overflowed = True
-                outs.append({"output_type": "stream", "name": "stderr",
-                             "text": f"\n[grader: output beyond {self.output_limit:,} bytes "
-                                     f"was dropped]\n"})
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stderr",
+                    text=f"\n[grader: output beyond {self.output_limit:,} bytes was dropped]\n"))
             return None
         return super().output(outs, msg, display_id, cell_index)
 

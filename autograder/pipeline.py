@@ -111,6 +111,12 @@ def _grade(job: dict) -> dict:
         run = execute.run(nb, scratch, limits, sandbox=integrity)
         if integrity and run.final_probe_ran:
             flags += kernel.read_probe_report(scratch, nonce)
+        elif integrity and _every_test_ran(nb, run.completed):
+            # The kernel stopped after the last test but before the integrity check: the stop
+            # cost nothing, and whatever the notebook patched went unseen. Not rewarded blind.
+            flags += kernel.read_probe_report(scratch, nonce)
+            notes.append("the kernel stopped after every test had run but before the integrity "
+                         "check could report; flagged for review")
         elif integrity:
             notes.append("the integrity probe could not run to the end (the kernel died)")
     finally:
@@ -144,3 +150,11 @@ def _copy_lesson_files(lesson_dir: Path, scratch: Path) -> None:
             shutil.copytree(entry, target)
         else:
             shutil.copy2(entry, target)
+
+
+def _every_test_ran(nb, completed) -> bool:
+    """Whether every autograded test cell of `nb` finished executing."""
+    tests = [i for i, cell in enumerate(nb.cells)
+             if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+             and not cell.metadata.get("nbgrader", {}).get("solution")]
+    return bool(tests) and all(i in completed for i in tests)
