@@ -28,13 +28,13 @@ $(STAMP): pyproject.toml Makefile scripts/install-system-deps.sh
 lab: $(STAMP)
 	$(BIN)/course lab
 
-test: $(STAMP) lint pytest validate
+test: $(STAMP) lint pytest validate e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q --ignore=tests/e2e
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --ignore=tests/e2e
 
 # Browser tests: JupyterLab in Debian's headless Chromium, driven by Playwright.
 e2e-deps: $(STAMP)
