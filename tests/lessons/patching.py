@@ -52,3 +52,46 @@ def check_source(run: LessonRun, points: dict, exercise_tests: dict) -> None:
     assert set(run.solution_index) == set(exercise_tests)
     for grade_id, tests in exercise_tests.items():
         assert set(run.test_ids_of(grade_id)) == tests, grade_id
+
+
+def one_test_per_exercise(points: dict) -> dict:
+    """``{grade_id: {test_<grade_id>}}`` for lessons where each exercise has one test cell."""
+    return {test.removeprefix("test_"): {test} for test in points}
+
+
+def single_edits(rows) -> list[tuple]:
+    """Rows ``(grade_id, old, new, label, words)`` that lose only ``test_<grade_id>``, in the
+    general form ``(grade_id, [(old, new)], label, {test_<grade_id>}, words)``."""
+    return [(grade_id, [(old, new)], label, {f"test_{grade_id}"}, words)
+            for grade_id, old, new, label, words in rows]
+
+
+def lesson_tests(lesson_id: str, points: dict, exercise_tests: dict, wrong_answers: list):
+    """The module fixture `run` and a lesson's three generic tests; a lesson module assigns them:
+
+        (run, test_source_earns_full_marks, test_wrong_answer_loses_only_its_exercise,
+         test_unanswered_exercise_loses_only_its_points) = lesson_tests(LESSON, ...)
+    """
+    import pytest
+    from lesson_harness import lesson_run
+
+    @pytest.fixture(scope="module")
+    def run():
+        return lesson_run(lesson_id)
+
+    def test_source_earns_full_marks(run):
+        check_source(run, points, exercise_tests)
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("grade_id, edits, label, lost, words", wrong_answers,
+                             ids=[w[2] for w in wrong_answers])
+    def test_wrong_answer_loses_only_its_exercise(run, grade_id, edits, label, lost, words):
+        check_wrong_answer(run, points, grade_id, edits, label, lost, words)
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("grade_id", sorted(exercise_tests))
+    def test_unanswered_exercise_loses_only_its_points(run, grade_id):
+        check_unanswered(run, points, grade_id, exercise_tests[grade_id])
+
+    return (run, test_source_earns_full_marks, test_wrong_answer_loses_only_its_exercise,
+            test_unanswered_exercise_loses_only_its_points)

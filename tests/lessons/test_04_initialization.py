@@ -1,11 +1,11 @@
 """Lesson 04: the source earns full marks, and plausible wrong answers lose only their points."""
 
-import pytest
-from lesson_harness import assert_loses_only, lesson_run
+from lessons.patching import lesson_tests, one_test_per_exercise, single_edits
 
 LESSON = "04-initialization"
 POINTS = {"test_xavier_uniform": 2, "test_kaiming_normal": 2, "test_layer_statistics": 3,
           "test_diagnose": 2, "test_make_deep_network": 3}
+EXERCISE_TESTS = one_test_per_exercise(POINTS)
 
 # (solution cell, text in the solution, wrong replacement, label, words the failure must contain)
 WRONG_ANSWERS = [
@@ -71,29 +71,6 @@ WRONG_ANSWERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def run():
-    return lesson_run(LESSON)
-
-
-def test_source_earns_full_marks(run):
-    assert run.reference.results.keys() == POINTS.keys()
-    assert {g: r.points for g, r in run.reference.results.items()} == POINTS
-    assert run.reference.score() == sum(POINTS.values())
-
-
-@pytest.mark.parametrize("grade_id, old, new, label, words", WRONG_ANSWERS,
-                         ids=[w[3] for w in WRONG_ANSWERS])
-def test_wrong_answer_loses_only_its_exercise(run, grade_id, old, new, label, words):
-    outcome = run.with_patch(grade_id, old, new)
-    assert_loses_only(outcome, {f"test_{grade_id}"}, label)
-    message = outcome.message(f"test_{grade_id}")
-    assert words in message, f"{label}: the failure message does not mention {words!r}:\n{message}"
-
-
-@pytest.mark.parametrize("grade_id", [g.removeprefix("test_") for g in POINTS])
-def test_unanswered_exercise_loses_only_its_points(run, grade_id):
-    outcome = run.with_answer(grade_id, run.solution_source(grade_id).split(
-        "    ### BEGIN SOLUTION")[0] + "    raise NotImplementedError()\n")
-    assert_loses_only(outcome, {f"test_{grade_id}"}, f"{grade_id} not implemented")
-    assert "not implemented yet" in outcome.message(f"test_{grade_id}")
+(run, test_source_earns_full_marks, test_wrong_answer_loses_only_its_exercise,
+ test_unanswered_exercise_loses_only_its_points) = lesson_tests(LESSON, POINTS, EXERCISE_TESTS,
+                                                                single_edits(WRONG_ANSWERS))

@@ -1,8 +1,6 @@
 """Lesson 06: the source earns full marks, and plausible wrong answers lose only their points."""
 
-import pytest
-from lesson_harness import lesson_run
-from lessons.patching import check_source, check_unanswered, check_wrong_answer
+from lessons.patching import lesson_tests
 
 LESSON = "06-augmentation"
 POINTS = {"test_random_shift": 3, "test_rotate": 1, "test_random_rotation": 2,
@@ -79,23 +77,6 @@ WRONG_ANSWERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def run():
-    return lesson_run(LESSON)
-
-
-def test_source_earns_full_marks(run):
-    check_source(run, POINTS, EXERCISE_TESTS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("grade_id, edits, label, lost, words", WRONG_ANSWERS,
-                         ids=[w[2] for w in WRONG_ANSWERS])
-def test_wrong_answer_loses_only_its_exercise(run, grade_id, edits, label, lost, words):
-    check_wrong_answer(run, POINTS, grade_id, edits, label, lost, words)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("grade_id", sorted(EXERCISE_TESTS))
-def test_unanswered_exercise_loses_only_its_points(run, grade_id):
-    check_unanswered(run, POINTS, grade_id, EXERCISE_TESTS[grade_id])
+(run, test_source_earns_full_marks, test_wrong_answer_loses_only_its_exercise,
+ test_unanswered_exercise_loses_only_its_points) = lesson_tests(LESSON, POINTS, EXERCISE_TESTS,
+                                                                WRONG_ANSWERS)

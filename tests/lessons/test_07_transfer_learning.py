@@ -1,8 +1,6 @@
 """Lesson 07: the source earns full marks, and plausible wrong answers lose only their points."""
 
-import pytest
-from lesson_harness import lesson_run
-from lessons.patching import check_source, check_unanswered, check_wrong_answer
+from lessons.patching import lesson_tests
 
 LESSON = "07-transfer-learning"
 POINTS = {"test_replace_head": 2, "test_freeze_backbone": 2, "test_train_head": 2,
@@ -69,23 +67,6 @@ WRONG_ANSWERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def run():
-    return lesson_run(LESSON)
-
-
-def test_source_earns_full_marks(run):
-    check_source(run, POINTS, EXERCISE_TESTS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("grade_id, edits, label, lost, words", WRONG_ANSWERS,
-                         ids=[w[2] for w in WRONG_ANSWERS])
-def test_wrong_answer_loses_only_its_exercise(run, grade_id, edits, label, lost, words):
-    check_wrong_answer(run, POINTS, grade_id, edits, label, lost, words)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("grade_id", sorted(EXERCISE_TESTS))
-def test_unanswered_exercise_loses_only_its_points(run, grade_id):
-    check_unanswered(run, POINTS, grade_id, EXERCISE_TESTS[grade_id])
+(run, test_source_earns_full_marks, test_wrong_answer_loses_only_its_exercise,
+ test_unanswered_exercise_loses_only_its_points) = lesson_tests(LESSON, POINTS, EXERCISE_TESTS,
+                                                                WRONG_ANSWERS)
