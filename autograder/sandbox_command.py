@@ -181,13 +181,14 @@ def bwrap_argv(bwrap: str, spec, ipc_dir: Path, *, as_root: bool) -> list[str]:
         args += ["--unshare-user"]
     mounts = _Mounts()
     _system_mounts(mounts)
-    for root in [*trusted_roots(), *(Path(p).resolve() for p in spec.readonly_paths)]:
-        mounts.add("--ro-bind", str(root), str(root))
     tmp_size = str(min(spec.memory_bytes, 512 * MIB))
     mounts.add("--proc", "/proc")
     mounts.add("--dev", "/dev")
     mounts.add("--perms", "1777", "--size", tmp_size, "--tmpfs", "/tmp")
     mounts.add("--perms", "1777", "--size", tmp_size, "--tmpfs", "/dev/shm")
+    # After the private /tmp, so that a checkout or venv living under /tmp stays visible.
+    for root in [*trusted_roots(), *(Path(p).resolve() for p in spec.readonly_paths)]:
+        mounts.add("--ro-bind", str(root), str(root))
     mounts.add("--bind", str(ipc_dir), str(ipc_dir))
     mounts.add("--bind", str(spec.scratch), str(spec.scratch))
     return args + mounts.args
