@@ -22,6 +22,7 @@ import numpy as np
 from course_lib.descent import DescentRun, run_descent
 from course_lib.plotting.descent import DescentPlot
 from course_lib.surfaces import SURFACES, get_surface
+from course_lib.widgets._html import plain_text
 
 __all__ = ["DescentExplorer", "LearningRateExplorer", "learning_rate_explorer"]
 
@@ -114,11 +115,7 @@ class DescentExplorer:
     @property
     def readout_text(self) -> str:
         """The readout without HTML tags (what a headless run prints)."""
-        text = self.readout.value.replace("<br>", "; ")
-        while "<" in text and ">" in text:
-            start = text.index("<")
-            text = text[:start] + text[text.index(">", start) + 1:]
-        return html.unescape(text)
+        return plain_text(self.readout.value)
 
 
 _STATUS_WORDS = {

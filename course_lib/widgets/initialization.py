@@ -14,7 +14,6 @@ regularization widget uses it too.
 
 from __future__ import annotations
 
-import html
 from functools import lru_cache
 
 import ipywidgets as widgets
@@ -23,6 +22,7 @@ from course_lib import manual_seed
 from course_lib.data.digits import load_digits_splits
 from course_lib.diagnostics import ACTIVATIONS, INIT_SCHEMES, build_mlp, diagnose, record_statistics
 from course_lib.plotting.initialization import LayerStatsPlot
+from course_lib.widgets._html import plain_text
 
 __all__ = ["PlotExplorer", "InitializationExplorer", "initialization_explorer",
            "cached_statistics"]
@@ -86,11 +86,7 @@ class PlotExplorer:
     @property
     def readout_text(self) -> str:
         """The readout without HTML tags."""
-        text = self.readout.value.replace("<br>", "; ")
-        while "<" in text and ">" in text:
-            start = text.index("<")
-            text = text[:start] + text[text.index(">", start) + 1:]
-        return html.unescape(text)
+        return plain_text(self.readout.value)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.readout_text})"
