@@ -132,7 +132,7 @@ class LabPage:
         self.page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                     timeout=timeout_ms)
 
-    def run_all(self, cell_timeout_ms: int = 120_000) -> None:
+    def run_all(self, cell_timeout_ms: int = 300_000) -> None:
         """Run every cell in order, as a student pressing Shift+Enter would.
 
         JupyterLab's "Run All Cells" stops at the first error, and the release raises
