@@ -23,6 +23,7 @@ import contextlib
 import copy
 import os
 import random
+import re
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -122,6 +123,12 @@ def _snapshot(namespace: dict) -> dict:
         except Exception:  # noqa: BLE001 - modules, widgets, open files: share them
             snap[key] = value
     return snap
+
+
+def unanswered(source: str) -> str:
+    """What the release puts in a solution cell: each solution region becomes a raise."""
+    return re.sub(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION",
+                  r"\1raise NotImplementedError()", source, flags=re.S)
 
 
 def nbgrader_meta(cell) -> dict:

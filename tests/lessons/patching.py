@@ -8,9 +8,7 @@ solution region replaced by ``raise NotImplementedError()``) and must lose exact
 
 from __future__ import annotations
 
-import re
-
-from lesson_harness import LessonRun, assert_loses_only
+from lesson_harness import LessonRun, assert_loses_only, unanswered
 
 
 def patched(run: LessonRun, grade_id: str, edits) -> str:
@@ -20,12 +18,6 @@ def patched(run: LessonRun, grade_id: str, edits) -> str:
         assert old in source, f"{grade_id}: {old!r} does not occur in the solution"
         source = source.replace(old, new)
     return source
-
-
-def unanswered(source: str) -> str:
-    """What the release puts in a solution cell: each solution region becomes a raise."""
-    return re.sub(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION",
-                  r"\1raise NotImplementedError()", source, flags=re.S)
 
 
 def check_wrong_answer(run: LessonRun, test_order, grade_id, edits, label, lost, words) -> None:
